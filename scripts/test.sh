@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test command: formatting, lints as errors, the whole test suite, then the bundled
+# regression (every design in rtlsmith.toml on both simulators).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "test: cargo fmt --check"
+cargo fmt --all -- --check
+echo "test: cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets --locked -- -D warnings
+echo "test: cargo test"
+cargo test --locked --release
+echo "test: rtlsmith regress (bundled designs)"
+cargo run --release --locked --quiet -- regress --jobs "$(nproc)" --junit target/regress-junit.xml --json target/regress.json

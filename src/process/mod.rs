@@ -1,0 +1,471 @@
+/*!
+The one door through which rtlsmith starts child processes.
+
+Every simulator, compiler and helper goes through [`run`]. A child gets:
+
+- stdin closed (a simulator that drops into an interactive prompt sees end of file);
+- stdout and stderr drained concurrently, so neither pipe can fill and deadlock it;
+- its own process group, so a timeout kills the whole tree (`make`, `g++`, the simulation) with
+  SIGTERM, a grace period, then SIGKILL — and the group is swept once more after a normal exit
+  so nothing outlives its job;
+- captured output capped per stream: the head and the tail are kept and the elided byte count
+  is reported; past a hard output limit the group is killed;
+- resource limits (CPU seconds, address space, file size, no core dumps);
+- optionally a filesystem sandbox (Linux Landlock) that lets it write only below its job
+  directory.
+
+The exact argv is kept in [`CommandSpec`] so every error message can show what was run.
+*/
+
+mod capture;
+mod sandbox;
+
+pub use capture::Captured;
+pub use sandbox::{Sandbox, sandbox_supported};
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncRead;
+use tokio::process::Command;
+
+/// Resource limits applied to a child with `setrlimit` before it executes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// RLIMIT_CPU in seconds.
+    pub cpu_seconds: Option<u64>,
+    /// RLIMIT_AS in bytes.
+    pub address_space: Option<u64>,
+    /// RLIMIT_FSIZE in bytes: the largest file the child may write.
+    pub file_size: Option<u64>,
+}
+
+impl Limits {
+    /// No limits beyond disabling core dumps.
+    pub const NONE: Limits = Limits {
+        cpu_seconds: None,
+        address_space: None,
+        file_size: None,
+    };
+
+    /// Limits for a simulation run: CPU time a little above the wall timeout, 8 GiB of address
+    /// space, 1 GiB files.
+    pub fn for_simulation(timeout: Duration) -> Limits {
+        Limits {
+            cpu_seconds: Some(timeout.as_secs() + 5),
+            address_space: Some(8 << 30),
+            file_size: Some(1 << 30),
+        }
+    }
+
+    /// Limits for a compile step (Verilator runs g++, which needs more room).
+    pub fn for_compile(timeout: Duration) -> Limits {
+        Limits {
+            // the compile phase may use several processes; RLIMIT_CPU is per process
+            cpu_seconds: Some(timeout.as_secs() + 5),
+            address_space: Some(16 << 30),
+            file_size: Some(2 << 30),
+        }
+    }
+}
+
+/// What to run, where, and under which constraints.
+#[derive(Debug, Clone)]
+pub struct CommandSpec {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    pub cwd: PathBuf,
+    pub env: Vec<(OsString, OsString)>,
+    pub timeout: Duration,
+    pub limits: Limits,
+    /// Bytes kept from the start and from the end of each stream.
+    pub keep_head: usize,
+    pub keep_tail: usize,
+    /// Total bytes (stdout + stderr) after which the child is killed.
+    pub output_limit: u64,
+    /// Grace period between SIGTERM and SIGKILL.
+    pub grace: Duration,
+    /// Restrict writes to these directories (and /dev/null) when the kernel supports it.
+    pub writable: Option<Vec<PathBuf>>,
+}
+
+impl CommandSpec {
+    pub fn new(program: impl Into<PathBuf>, cwd: impl Into<PathBuf>) -> Self {
+        CommandSpec {
+            program: program.into(),
+            args: Vec::new(),
+            cwd: cwd.into(),
+            env: Vec::new(),
+            timeout: Duration::from_secs(60),
+            limits: Limits::NONE,
+            keep_head: 64 * 1024,
+            keep_tail: 64 * 1024,
+            output_limit: 64 << 20,
+            grace: Duration::from_secs(2),
+            writable: None,
+        }
+    }
+
+    pub fn arg(mut self, a: impl Into<OsString>) -> Self {
+        self.args.push(a.into());
+        self
+    }
+
+    pub fn args<I, S>(mut self, it: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.args.extend(it.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, k: impl Into<OsString>, v: impl Into<OsString>) -> Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = t;
+        self
+    }
+
+    pub fn limits(mut self, l: Limits) -> Self {
+        self.limits = l;
+        self
+    }
+
+    pub fn output_limit(mut self, bytes: u64) -> Self {
+        self.output_limit = bytes;
+        self
+    }
+
+    /// Confine the child's writes to `dirs`.
+    pub fn sandbox_writes(mut self, dirs: Vec<PathBuf>) -> Self {
+        self.writable = Some(dirs);
+        self
+    }
+
+    /// The command line as a shell would need it, for messages and logs.
+    pub fn display(&self) -> String {
+        let mut s = shell_quote(&self.program.to_string_lossy());
+        for a in &self.args {
+            s.push(' ');
+            s.push_str(&shell_quote(&a.to_string_lossy()));
+        }
+        s
+    }
+}
+
+impl fmt::Display for CommandSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=+:,@%".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// How a child ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Exited on its own with this status.
+    Code(i32),
+    /// Killed by a signal it did not get from us.
+    Signal(i32),
+    /// We killed it because the phase's timeout expired.
+    TimedOut,
+    /// We killed it because it wrote more than the output limit.
+    OutputLimit,
+}
+
+impl Exit {
+    pub fn success(self) -> bool {
+        self == Exit::Code(0)
+    }
+}
+
+impl fmt::Display for Exit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Exit::Code(c) => write!(f, "exit status {c}"),
+            Exit::Signal(s) => write!(f, "killed by signal {s} ({})", signal_name(*s)),
+            Exit::TimedOut => f.write_str("timed out"),
+            Exit::OutputLimit => f.write_str("killed: output limit exceeded"),
+        }
+    }
+}
+
+fn signal_name(sig: i32) -> &'static str {
+    match sig {
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGXCPU => "SIGXCPU: CPU time limit",
+        libc::SIGXFSZ => "SIGXFSZ: file size limit",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGILL => "SIGILL",
+        _ => "signal",
+    }
+}
+
+/// The result of a finished (or killed) child.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub command: String,
+    pub exit: Exit,
+    pub stdout: Captured,
+    pub stderr: Captured,
+    pub duration: Duration,
+}
+
+impl Output {
+    /// Both streams, stdout first, as text.
+    pub fn combined(&self) -> String {
+        let mut s = self.stdout.text();
+        let e = self.stderr.text();
+        if !e.is_empty() {
+            if !s.is_empty() && !s.ends_with('\n') {
+                s.push('\n');
+            }
+            s.push_str(&e);
+        }
+        s
+    }
+}
+
+/// Errors of the process layer itself (not of the child).
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error("cannot start `{command}`: {source}")]
+    Spawn {
+        command: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot wait for `{command}`: {source}")]
+    Wait {
+        command: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot set up the write sandbox for `{command}`: {message}")]
+    Sandbox { command: String, message: String },
+}
+
+/// Run a child to completion under the spec's constraints.
+pub async fn run(spec: &CommandSpec) -> Result<Output, ProcessError> {
+    let command = spec.display();
+    let mut cmd = Command::new(&spec.program);
+    cmd.args(&spec.args)
+        .current_dir(&spec.cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true);
+    for (k, v) in &spec.env {
+        cmd.env(k, v);
+    }
+
+    let sandbox = match &spec.writable {
+        Some(dirs) if sandbox_supported() => Some(Sandbox::new(dirs).map_err(|message| {
+            ProcessError::Sandbox {
+                command: command.clone(),
+                message,
+            }
+        })?),
+        _ => None,
+    };
+    let ruleset_fd = sandbox.as_ref().map(|s| s.raw_fd());
+    let limits = spec.limits;
+    // SAFETY: the closure only calls async-signal-safe functions (setrlimit, prctl, syscall).
+    unsafe {
+        cmd.pre_exec(move || {
+            apply_limits(&limits)?;
+            if let Some(fd) = ruleset_fd {
+                sandbox::restrict_self(fd)?;
+            }
+            Ok(())
+        });
+    }
+
+    let start = Instant::now();
+    let mut child = cmd.spawn().map_err(|source| ProcessError::Spawn {
+        command: command.clone(),
+        source,
+    })?;
+    drop(sandbox);
+    let pgid = child.id().map(|p| p as i32);
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let stderr = child.stderr.take().expect("stderr is piped");
+
+    let budget = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(spec.output_limit));
+    let over = std::sync::Arc::new(tokio::sync::Notify::new());
+    let out_task = tokio::spawn(drain(
+        stdout,
+        spec.keep_head,
+        spec.keep_tail,
+        budget.clone(),
+        over.clone(),
+    ));
+    let err_task = tokio::spawn(drain(
+        stderr,
+        spec.keep_head,
+        spec.keep_tail,
+        budget.clone(),
+        over.clone(),
+    ));
+
+    let mut killed_for: Option<Exit> = None;
+    let status = tokio::select! {
+        s = child.wait() => Some(s),
+        _ = tokio::time::sleep(spec.timeout) => { killed_for = Some(Exit::TimedOut); None }
+        _ = over.notified() => { killed_for = Some(Exit::OutputLimit); None }
+    };
+    let status = match status {
+        Some(s) => s,
+        None => {
+            if let Some(pg) = pgid {
+                kill_group(pg, libc::SIGTERM);
+            }
+            match tokio::time::timeout(spec.grace, child.wait()).await {
+                Ok(s) => s,
+                Err(_) => {
+                    if let Some(pg) = pgid {
+                        kill_group(pg, libc::SIGKILL);
+                    }
+                    child.wait().await
+                }
+            }
+        }
+    }
+    .map_err(|source| ProcessError::Wait {
+        command: command.clone(),
+        source,
+    })?;
+    // Sweep the group: a grandchild that kept running (or holds our pipes) dies with its job.
+    if let Some(pg) = pgid {
+        kill_group(pg, libc::SIGKILL);
+    }
+    let duration = start.elapsed();
+    let stdout = out_task.await.unwrap_or_default();
+    let stderr = err_task.await.unwrap_or_default();
+
+    let exit = match killed_for {
+        Some(e) => e,
+        None => {
+            use std::os::unix::process::ExitStatusExt;
+            match (status.code(), status.signal()) {
+                (Some(c), _) => Exit::Code(c),
+                (None, Some(s)) => Exit::Signal(s),
+                (None, None) => Exit::Code(-1),
+            }
+        }
+    };
+    Ok(Output {
+        command,
+        exit,
+        stdout,
+        stderr,
+        duration,
+    })
+}
+
+fn kill_group(pgid: i32, sig: i32) {
+    // SAFETY: kill(2) with a negative pid signals a process group; no memory is touched.
+    unsafe {
+        libc::kill(-pgid, sig);
+    }
+}
+
+fn apply_limits(l: &Limits) -> std::io::Result<()> {
+    fn set(res: libc::__rlimit_resource_t, v: u64) -> std::io::Result<()> {
+        let lim = libc::rlimit {
+            rlim_cur: v as libc::rlim_t,
+            rlim_max: v as libc::rlim_t,
+        };
+        // SAFETY: setrlimit is async-signal-safe and reads only `lim`.
+        if unsafe { libc::setrlimit(res, &lim) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    set(libc::RLIMIT_CORE, 0)?;
+    if let Some(v) = l.cpu_seconds {
+        // soft limit sends SIGXCPU; keep the hard limit a little higher so SIGKILL follows
+        let lim = libc::rlimit {
+            rlim_cur: v as libc::rlim_t,
+            rlim_max: (v + 2) as libc::rlim_t,
+        };
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_CPU, &lim) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    if let Some(v) = l.address_space {
+        set(libc::RLIMIT_AS, v)?;
+    }
+    if let Some(v) = l.file_size {
+        set(libc::RLIMIT_FSIZE, v)?;
+    }
+    Ok(())
+}
+
+async fn drain<R: AsyncRead + Unpin>(
+    mut r: R,
+    head: usize,
+    tail: usize,
+    budget: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    over: std::sync::Arc<tokio::sync::Notify>,
+) -> Captured {
+    use std::sync::atomic::Ordering;
+    use tokio::io::AsyncReadExt;
+    let mut cap = Captured::new(head, tail);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut signalled = false;
+    loop {
+        match r.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                cap.push(&buf[..n]);
+                let prev = budget
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+                        Some(b.saturating_sub(n as u64))
+                    })
+                    .unwrap_or(0);
+                if prev <= n as u64 && !signalled {
+                    signalled = true;
+                    over.notify_one();
+                }
+            }
+        }
+    }
+    cap
+}
+
+/// Find an executable on PATH.
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    which::which(name).ok()
+}
+
+/// Make `p` absolute against the current directory without touching the filesystem.
+pub fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests;

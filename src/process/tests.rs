@@ -1,0 +1,152 @@
+use super::*;
+
+fn sh(script: &str, dir: &Path) -> CommandSpec {
+    CommandSpec::new("/bin/sh", dir).arg("-c").arg(script)
+}
+
+#[tokio::test]
+async fn captures_both_streams_and_status() {
+    let d = tempfile::tempdir().unwrap();
+    let out = run(&sh("echo out; echo err >&2; exit 3", d.path()))
+        .await
+        .unwrap();
+    assert_eq!(out.exit, Exit::Code(3));
+    assert_eq!(out.stdout.text(), "out\n");
+    assert_eq!(out.stderr.text(), "err\n");
+}
+
+#[tokio::test]
+async fn stdin_is_closed() {
+    let d = tempfile::tempdir().unwrap();
+    let out = run(&sh("cat; echo done", d.path())).await.unwrap();
+    assert_eq!(out.stdout.text(), "done\n");
+}
+
+#[tokio::test]
+async fn no_deadlock_when_both_streams_are_large() {
+    let d = tempfile::tempdir().unwrap();
+    let script = "i=0; while [ $i -lt 2000 ]; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; \
+                  echo yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy >&2; i=$((i+1)); done";
+    let out = run(&sh(script, d.path()).timeout(Duration::from_secs(20)))
+        .await
+        .unwrap();
+    assert_eq!(out.exit, Exit::Code(0));
+    assert_eq!(out.stdout.total(), 2000 * 43);
+    assert_eq!(out.stderr.total(), 2000 * 44);
+}
+
+#[tokio::test]
+async fn timeout_kills_the_whole_group() {
+    let d = tempfile::tempdir().unwrap();
+    // a grandchild that ignores nothing but would outlive a naive kill of the shell
+    let pidfile = d.path().join("pid");
+    let script = format!("sleep 100 & echo $! > '{}'; wait", pidfile.display());
+    let out = run(&sh(&script, d.path()).timeout(Duration::from_millis(300)))
+        .await
+        .unwrap();
+    assert_eq!(out.exit, Exit::TimedOut);
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // give the kernel a moment to reap
+    std::thread::sleep(Duration::from_millis(100));
+    let alive = Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z");
+    assert!(!alive, "grandchild {pid} survived the timeout");
+}
+
+#[tokio::test]
+async fn term_ignoring_child_gets_killed_after_grace() {
+    let d = tempfile::tempdir().unwrap();
+    let mut spec = sh("trap '' TERM; while :; do sleep 1; done", d.path())
+        .timeout(Duration::from_millis(200));
+    spec.grace = Duration::from_millis(200);
+    let out = run(&spec).await.unwrap();
+    assert_eq!(out.exit, Exit::TimedOut);
+    assert!(out.duration < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn output_flood_is_capped_and_killed() {
+    let d = tempfile::tempdir().unwrap();
+    let mut spec = sh("yes flood", d.path())
+        .timeout(Duration::from_secs(30))
+        .output_limit(4 << 20);
+    spec.keep_head = 100;
+    spec.keep_tail = 100;
+    let out = run(&spec).await.unwrap();
+    assert_eq!(out.exit, Exit::OutputLimit);
+    assert!(out.stdout.total() >= 4 << 20);
+    assert!(out.stdout.text().contains("bytes elided"));
+    assert!(out.stdout.text().len() < 400);
+}
+
+#[tokio::test]
+async fn file_size_limit_applies() {
+    let d = tempfile::tempdir().unwrap();
+    let spec = sh("head -c 200000 /dev/zero > big; echo rc=$?", d.path()).limits(Limits {
+        cpu_seconds: Some(10),
+        address_space: None,
+        file_size: Some(100_000),
+    });
+    run(&spec).await.unwrap();
+    let len = std::fs::metadata(d.path().join("big")).unwrap().len();
+    assert!(len <= 100_000, "file grew to {len}");
+}
+
+#[tokio::test]
+async fn cpu_limit_stops_a_spinning_child() {
+    let d = tempfile::tempdir().unwrap();
+    let spec = sh("while :; do :; done", d.path())
+        .timeout(Duration::from_secs(30))
+        .limits(Limits {
+            cpu_seconds: Some(1),
+            address_space: None,
+            file_size: None,
+        });
+    let out = run(&spec).await.unwrap();
+    assert!(
+        matches!(out.exit, Exit::Signal(s) if s == libc::SIGXCPU || s == libc::SIGKILL),
+        "{:?}",
+        out.exit
+    );
+}
+
+#[tokio::test]
+async fn sandbox_blocks_writes_outside_the_job_dir() {
+    if !sandbox_supported() {
+        eprintln!("landlock not supported here; skipping");
+        return;
+    }
+    let job = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("escaped.txt");
+    let script = format!(
+        "echo inside > inside.txt; echo x > '{}' 2>/dev/null; echo rc=$?",
+        target.display()
+    );
+    let spec = sh(&script, job.path()).sandbox_writes(vec![job.path().to_path_buf()]);
+    let out = run(&spec).await.unwrap();
+    assert!(job.path().join("inside.txt").exists());
+    assert!(!target.exists(), "write escaped the sandbox");
+    assert!(out.stdout.text().contains("rc=1") || out.stdout.text().contains("rc=2"));
+}
+
+#[tokio::test]
+async fn missing_program_is_a_spawn_error_naming_it() {
+    let d = tempfile::tempdir().unwrap();
+    let err = run(&CommandSpec::new("/nonexistent/tool", d.path()).arg("x"))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/tool x"), "{err}");
+}
+
+#[test]
+fn display_quotes_spaces() {
+    let s = CommandSpec::new("iverilog", "/").args(["-o", "a b.v", "it's"]);
+    assert_eq!(s.display(), r"iverilog -o 'a b.v' 'it'\''s'");
+}
