@@ -7,3 +7,4 @@ arguments, calls into these modules, and maps outcomes to exit codes (see [`Exit
 */
 
 pub mod process;
+pub mod sim;

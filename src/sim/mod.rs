@@ -1,0 +1,748 @@
+/*!
+Simulator backends and the driver that compiles, runs and judges a design.
+
+A backend ([`Simulator`]) only knows its tool's command lines and message formats; the driver
+([`simulate`], [`lint`]) owns the job directory, the process constraints and the verdict, so
+every backend is judged by the same rules:
+
+- compile failure → [`Status::CompileError`];
+- the run killed by its timeout → [`Status::Timeout`];
+- killed by a signal (not an `$error`/`$fatal` abort) or a non-zero exit with no error message
+  → [`Status::Crash`];
+- an `$error`/`$fatal`/failed assertion, a line matching the failure regex, the output limit,
+  a missing pass marker, or (by default) a simulation that ended without `$finish`
+  → [`Status::Fail`];
+- otherwise [`Status::Pass`].
+
+"Ended without `$finish`" is detected without trusting the design: Icarus gets an extra root
+module whose only event lies 2^62 ticks in the future and prints a per-job nonce — it can
+only run when the design ran out of events; Verilator announces `$finish` itself.
+*/
+
+pub mod diagnostics;
+mod icarus;
+mod verilator;
+
+pub use diagnostics::{Diagnostic, Severity};
+pub use icarus::Icarus;
+pub use verilator::Verilator;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::process::{self, CommandSpec, Exit, Limits, Output};
+
+/// The simulators rtlsmith drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SimKind {
+    Icarus,
+    Verilator,
+}
+
+impl SimKind {
+    pub const ALL: [SimKind; 2] = [SimKind::Icarus, SimKind::Verilator];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            SimKind::Icarus => "icarus",
+            SimKind::Verilator => "verilator",
+        }
+    }
+
+    /// The backend for this kind.
+    pub fn backend(self) -> &'static dyn Simulator {
+        match self {
+            SimKind::Icarus => &Icarus,
+            SimKind::Verilator => &Verilator,
+        }
+    }
+}
+
+impl fmt::Display for SimKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for SimKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "icarus" | "iverilog" => Ok(SimKind::Icarus),
+            "verilator" => Ok(SimKind::Verilator),
+            other => Err(format!(
+                "unknown simulator `{other}` (expected icarus or verilator)"
+            )),
+        }
+    }
+}
+
+/// What to compile: sources and how to preprocess and elaborate them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Design {
+    /// Source files, absolute.
+    pub sources: Vec<PathBuf>,
+    pub include_dirs: Vec<PathBuf>,
+    /// `NAME` or `NAME=VALUE`.
+    pub defines: Vec<(String, Option<String>)>,
+    pub top: Option<String>,
+    /// Top-level parameter overrides, values as Verilog expressions.
+    pub parameters: Vec<(String, String)>,
+}
+
+impl Design {
+    /// Include directories as the tools see them: the user's, then each source's own folder
+    /// (so `` `include "x.vh" `` next to the including file works on both simulators).
+    pub fn effective_include_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = self.include_dirs.clone();
+        for s in &self.sources {
+            if let Some(p) = s.parent()
+                && !dirs.iter().any(|d| d == p)
+            {
+                dirs.push(p.to_path_buf());
+            }
+        }
+        dirs
+    }
+}
+
+/// How to run and judge a simulation.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub compile_timeout: Duration,
+    pub timeout: Duration,
+    /// Folder whose contents are copied into the job directory before running (data files
+    /// read by relative path).
+    pub data_dir: Option<PathBuf>,
+    /// Write a VCD of the whole design here.
+    pub wave: Option<PathBuf>,
+    pub pass_regex: Option<Regex>,
+    pub fail_regex: Option<Regex>,
+    pub require_finish: bool,
+    pub output_limit: u64,
+    /// Parallel compile jobs a backend may use (Verilator's `-j`).
+    pub build_jobs: usize,
+    /// Where job directories are created (default: the system temp dir).
+    pub scratch: Option<PathBuf>,
+    /// Keep the job directory after the run (its path is reported).
+    pub keep_job_dir: bool,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            compile_timeout: Duration::from_secs(300),
+            timeout: Duration::from_secs(60),
+            data_dir: None,
+            wave: None,
+            pass_regex: None,
+            fail_regex: None,
+            require_finish: true,
+            output_limit: 64 << 20,
+            build_jobs: 2,
+            scratch: None,
+            keep_job_dir: false,
+        }
+    }
+}
+
+/// Files the driver prepared in the job directory for a backend.
+#[derive(Debug, Clone)]
+pub struct JobFiles {
+    pub dir: PathBuf,
+    /// Extra root module that prints `marker` only if the design runs out of events.
+    pub monitor: Option<(PathBuf, String)>,
+    pub marker: String,
+    /// A wave-dumping helper (file, module) and the VCD it writes, when a wave was asked for.
+    pub wave: Option<(PathBuf, String)>,
+    pub wave_file: PathBuf,
+}
+
+/// A simulator backend: its command lines and how to read its messages.
+pub trait Simulator: Send + Sync {
+    fn kind(&self) -> SimKind;
+    /// Executables that must be on PATH.
+    fn required_programs(&self) -> &'static [&'static str];
+    fn version_command(&self, cwd: &Path) -> CommandSpec;
+    fn lint_command(&self, design: &Design, job: &Path) -> CommandSpec;
+    /// Whether the driver should add the out-of-events monitor as an extra root module.
+    fn uses_monitor(&self) -> bool;
+    /// Source text of a helper that dumps `top`'s hierarchy into `vcd`; returns (text, module
+    /// the backend will elaborate).
+    fn wave_helper(&self, design: &Design, top: &str, vcd: &Path) -> (String, String);
+    fn build_command(&self, design: &Design, top: &str, job: &JobFiles, build_jobs: usize)
+    -> CommandSpec;
+    fn run_command(&self, design: &Design, top: &str, job: &JobFiles) -> CommandSpec;
+    fn parse_diagnostics(&self, text: &str) -> Vec<Diagnostic>;
+    /// Whether the run ended through `$finish` (rather than running out of events).
+    fn finished_by_finish(&self, output: &str, job: &JobFiles) -> bool;
+}
+
+/// The verdict of one simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    CompileError,
+    Timeout,
+    Crash,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::CompileError => "compile error",
+            Status::Timeout => "timeout",
+            Status::Crash => "crash",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One phase (compile or run) as it happened.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseLog {
+    pub command: String,
+    pub exit: String,
+    pub seconds: f64,
+    pub output: String,
+    pub elided_bytes: u64,
+}
+
+impl PhaseLog {
+    fn from_output(o: &Output) -> Self {
+        PhaseLog {
+            command: o.command.clone(),
+            exit: o.exit.to_string(),
+            seconds: o.duration.as_secs_f64(),
+            output: o.combined(),
+            elided_bytes: o.stdout.elided() + o.stderr.elided(),
+        }
+    }
+}
+
+/// Everything known about one simulation of one design on one simulator.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimResult {
+    pub simulator: SimKind,
+    pub status: Status,
+    /// One line saying why.
+    pub reason: String,
+    /// The first lines of the log that show the failure.
+    pub failing_lines: Vec<String>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub compile: Option<PhaseLog>,
+    pub run: Option<PhaseLog>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wave: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_dir: Option<PathBuf>,
+}
+
+impl SimResult {
+    pub fn seconds(&self) -> f64 {
+        self.compile.as_ref().map_or(0.0, |p| p.seconds) + self.run.as_ref().map_or(0.0, |p| p.seconds)
+    }
+}
+
+/// Errors where the tool could not do its job (as opposed to a design failing).
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("{tool} not found on PATH (needed for {sim})")]
+    ToolMissing { tool: String, sim: SimKind },
+    #[error("input file not found: {}", .0.display())]
+    MissingInput(PathBuf),
+    #[error("no top module given")]
+    NoTop,
+    #[error("cannot prepare job directory {}: {source}", .path.display())]
+    JobDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Process(#[from] process::ProcessError),
+}
+
+impl SimError {
+    /// What the user should do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            SimError::ToolMissing { .. } => {
+                "install it with scripts/setup.sh (or apt-get install iverilog verilator), or choose another simulator with --sim"
+            }
+            SimError::MissingInput(_) => "check the path (relative paths are from the current directory or the manifest's folder)",
+            SimError::NoTop => "name the testbench module with --top",
+            SimError::JobDir { .. } => "check free space and permissions of the temp directory (TMPDIR)",
+            SimError::Process(_) => "check that the tool runs on its own from a shell",
+        }
+    }
+}
+
+/// Check that a backend's programs are on PATH.
+pub fn check_available(kind: SimKind) -> Result<(), SimError> {
+    for p in kind.backend().required_programs() {
+        if process::find_program(p).is_none() {
+            return Err(SimError::ToolMissing {
+                tool: (*p).to_string(),
+                sim: kind,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The simulator's version line (probed once per process).
+pub async fn version(kind: SimKind) -> Result<String, SimError> {
+    static CACHE: [OnceLock<String>; 2] = [OnceLock::new(), OnceLock::new()];
+    let slot = &CACHE[kind as usize];
+    if let Some(v) = slot.get() {
+        return Ok(v.clone());
+    }
+    check_available(kind)?;
+    let spec = kind
+        .backend()
+        .version_command(&std::env::temp_dir())
+        .timeout(Duration::from_secs(20));
+    let out = process::run(&spec).await?;
+    let v = out
+        .combined()
+        .lines()
+        .next()
+        .unwrap_or("unknown")
+        .trim()
+        .to_string();
+    Ok(slot.get_or_init(|| v).clone())
+}
+
+fn check_inputs(design: &Design) -> Result<(), SimError> {
+    for s in design.sources.iter().chain(design.include_dirs.iter()) {
+        if !s.exists() {
+            return Err(SimError::MissingInput(s.clone()));
+        }
+    }
+    Ok(())
+}
+
+fn job_dir(opts: &SimOptions) -> Result<tempfile::TempDir, SimError> {
+    let base = opts.scratch.clone().unwrap_or_else(std::env::temp_dir);
+    std::fs::create_dir_all(&base).map_err(|source| SimError::JobDir {
+        path: base.clone(),
+        source,
+    })?;
+    tempfile::Builder::new()
+        .prefix("rtlsmith-job-")
+        .tempdir_in(&base)
+        .map_err(|source| SimError::JobDir { path: base, source })
+}
+
+/// Outcome of linting one set of files with one tool.
+#[derive(Debug, Clone, Serialize)]
+pub struct LintResult {
+    pub simulator: SimKind,
+    pub clean: bool,
+    pub errors: usize,
+    pub warnings: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    pub log: PhaseLog,
+}
+
+/// Lint (parse and elaborate, no simulation).
+pub async fn lint(
+    kind: SimKind,
+    design: &Design,
+    timeout: Duration,
+) -> Result<LintResult, SimError> {
+    check_available(kind)?;
+    check_inputs(design)?;
+    let dir = job_dir(&SimOptions::default())?;
+    let backend = kind.backend();
+    let spec = backend
+        .lint_command(design, dir.path())
+        .timeout(timeout)
+        .limits(Limits::for_compile(timeout))
+        .env("TMPDIR", dir.path())
+        .sandbox_writes(vec![dir.path().to_path_buf()]);
+    let out = process::run(&spec).await?;
+    let text = out.combined();
+    let mut diagnostics = backend.parse_diagnostics(&text);
+    if out.exit == Exit::TimedOut {
+        diagnostics.push(Diagnostic {
+            severity: Severity::Error,
+            category: "timeout".into(),
+            file: None,
+            line: None,
+            column: None,
+            message: format!("lint timed out after {}s", timeout.as_secs()),
+            notes: vec![],
+        });
+    }
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity >= Severity::Error)
+        .count();
+    let warnings = diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Warning)
+        .count();
+    // A non-zero exit with nothing parsed still counts as an error (we never lose a failure).
+    let errors = if errors == 0 && !out.exit.success() && warnings == 0 {
+        diagnostics.push(Diagnostic {
+            severity: Severity::Error,
+            category: "tool".into(),
+            file: None,
+            line: None,
+            column: None,
+            message: format!("{} ({})", first_nonempty(&text), out.exit),
+            notes: vec![],
+        });
+        1
+    } else {
+        errors
+    };
+    Ok(LintResult {
+        simulator: kind,
+        clean: errors == 0,
+        errors,
+        warnings,
+        diagnostics,
+        log: PhaseLog::from_output(&out),
+    })
+}
+
+fn first_nonempty(text: &str) -> String {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no output")
+        .trim()
+        .to_string()
+}
+
+fn nonce() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut x = (t as u64) ^ (std::process::id() as u64).rotate_left(32);
+    // splitmix64, to spread the bits
+    x = x.wrapping_add(0x9e3779b97f4a7c15);
+    let mut z = x;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+    format!("{:016x}", z ^ (z >> 31))
+}
+
+/// The finest `timescale precision named in the sources, e.g. "ps" (None if none has one).
+fn finest_precision(sources: &[PathBuf]) -> Option<&'static str> {
+    static TS: OnceLock<Regex> = OnceLock::new();
+    let re = TS.get_or_init(|| {
+        Regex::new(r"`timescale\s+\d+\s*(?:s|ms|us|ns|ps|fs)\s*/\s*\d+\s*(s|ms|us|ns|ps|fs)").unwrap()
+    });
+    const ORDER: [&str; 6] = ["s", "ms", "us", "ns", "ps", "fs"];
+    let mut best: Option<usize> = None;
+    for s in sources {
+        let Ok(bytes) = std::fs::read(s) else { continue };
+        let text = String::from_utf8_lossy(&bytes);
+        for c in re.captures_iter(&text) {
+            let i = ORDER.iter().position(|u| *u == &c[1]).unwrap_or(0);
+            best = Some(best.map_or(i, |b: usize| b.max(i)));
+        }
+    }
+    best.map(|i| ORDER[i])
+}
+
+fn monitor_source(module: &str, marker: &str, precision: Option<&str>) -> String {
+    let ts = precision
+        .map(|p| format!("`timescale 1{p}/1{p}\n"))
+        .unwrap_or_default();
+    format!(
+        "{ts}// rtlsmith: fires only if the design runs out of events before calling $finish\n\
+         module {module};\n  initial begin\n    #(64'd4611686018427387904);\n    \
+         $display(\"{marker}\");\n    $finish;\n  end\nendmodule\n"
+    )
+}
+
+fn copy_tree(from: &Path, to: &Path, budget: &mut u64) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let ty = entry.file_type()?;
+        let dest = to.join(entry.file_name());
+        if ty.is_dir() {
+            std::fs::create_dir_all(&dest)?;
+            copy_tree(&entry.path(), &dest, budget)?;
+        } else if ty.is_file() || ty.is_symlink() {
+            let len = std::fs::metadata(entry.path())?.len();
+            if len > *budget {
+                return Err(std::io::Error::other(format!(
+                    "data folder {} is larger than 512 MiB",
+                    from.display()
+                )));
+            }
+            *budget -= len;
+            std::fs::copy(entry.path(), &dest)?;
+        }
+    }
+    Ok(())
+}
+
+/// Compile and run a design on one simulator and judge the result.
+pub async fn simulate(
+    kind: SimKind,
+    design: &Design,
+    opts: &SimOptions,
+) -> Result<SimResult, SimError> {
+    check_available(kind)?;
+    check_inputs(design)?;
+    let top = design.top.clone().ok_or(SimError::NoTop)?;
+    let backend = kind.backend();
+    let dir = job_dir(opts)?;
+    let dpath = dir.path().to_path_buf();
+    let io_err = |source| SimError::JobDir {
+        path: dpath.clone(),
+        source,
+    };
+    if let Some(data) = &opts.data_dir {
+        let mut budget = 512u64 << 20;
+        copy_tree(data, &dpath, &mut budget).map_err(io_err)?;
+    }
+    let n = nonce();
+    let marker = format!("rtlsmith-no-finish-{n}");
+    let helpers = dpath.join(format!(".rtlsmith-{n}"));
+    std::fs::create_dir_all(&helpers).map_err(io_err)?;
+    let monitor = if backend.uses_monitor() {
+        let module = format!("rtlsmith_monitor_{n}");
+        let path = helpers.join("monitor.v");
+        let src = monitor_source(&module, &marker, finest_precision(&design.sources));
+        std::fs::write(&path, src).map_err(io_err)?;
+        Some((path, module))
+    } else {
+        None
+    };
+    let wave_file = dpath.join(format!("rtlsmith-wave-{n}.vcd"));
+    let wave = if opts.wave.is_some() {
+        let (src, module) = backend.wave_helper(design, &top, &wave_file);
+        let path = helpers.join("wave.v");
+        std::fs::write(&path, src).map_err(io_err)?;
+        Some((path, module))
+    } else {
+        None
+    };
+    let job = JobFiles {
+        dir: dpath.clone(),
+        monitor,
+        marker,
+        wave,
+        wave_file: wave_file.clone(),
+    };
+
+    let writable = vec![dpath.clone()];
+    let build = backend
+        .build_command(design, &top, &job, opts.build_jobs)
+        .timeout(opts.compile_timeout)
+        .limits(Limits::for_compile(opts.compile_timeout))
+        .env("TMPDIR", &dpath)
+        .sandbox_writes(writable.clone());
+    let bout = process::run(&build).await?;
+    let btext = bout.combined();
+    let mut diagnostics = backend.parse_diagnostics(&btext);
+    let compile = Some(PhaseLog::from_output(&bout));
+    let keep = |dir: tempfile::TempDir| {
+        if opts.keep_job_dir {
+            Some(dir.keep())
+        } else {
+            None
+        }
+    };
+    if !bout.exit.success() {
+        let errors: Vec<String> = diagnostics
+            .iter()
+            .filter(|d| d.severity >= Severity::Error)
+            .map(Diagnostic::one_line)
+            .take(5)
+            .collect();
+        let reason = match bout.exit {
+            Exit::TimedOut => format!(
+                "compilation timed out after {}s",
+                opts.compile_timeout.as_secs()
+            ),
+            _ => errors
+                .first()
+                .cloned()
+                .unwrap_or_else(|| format!("{} ({})", first_nonempty(&btext), bout.exit)),
+        };
+        let failing_lines = if errors.is_empty() {
+            tail_lines(&btext, 5)
+        } else {
+            errors
+        };
+        return Ok(SimResult {
+            simulator: kind,
+            status: Status::CompileError,
+            reason,
+            failing_lines,
+            diagnostics,
+            compile,
+            run: None,
+            wave: None,
+            job_dir: keep(dir),
+        });
+    }
+
+    let runspec = backend
+        .run_command(design, &top, &job)
+        .timeout(opts.timeout)
+        .limits(Limits::for_simulation(opts.timeout))
+        .output_limit(opts.output_limit)
+        .env("TMPDIR", &dpath)
+        .sandbox_writes(writable);
+    let rout = process::run(&runspec).await?;
+    let rtext = rout.combined();
+    let rdiags = backend.parse_diagnostics(&rtext);
+    let (status, reason, failing_lines) = judge(backend, &rout, &rtext, &rdiags, &job, opts);
+    diagnostics.extend(rdiags);
+
+    let wave = match &opts.wave {
+        Some(dest) if wave_file.exists() => {
+            if let Some(p) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(p).map_err(io_err)?;
+            }
+            std::fs::copy(&wave_file, dest).map_err(io_err)?;
+            Some(dest.clone())
+        }
+        _ => None,
+    };
+    Ok(SimResult {
+        simulator: kind,
+        status,
+        reason,
+        failing_lines,
+        diagnostics,
+        compile,
+        run: Some(PhaseLog::from_output(&rout)),
+        wave,
+        job_dir: keep(dir),
+    })
+}
+
+fn tail_lines(text: &str, n: usize) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn judge(
+    backend: &dyn Simulator,
+    out: &Output,
+    text: &str,
+    diags: &[Diagnostic],
+    job: &JobFiles,
+    opts: &SimOptions,
+) -> (Status, String, Vec<String>) {
+    let error_lines: Vec<String> = diags
+        .iter()
+        .filter(|d| d.severity >= Severity::Error)
+        .map(Diagnostic::one_line)
+        .collect();
+    let fail_matches: Vec<String> = match &opts.fail_regex {
+        Some(re) => text
+            .lines()
+            .filter(|l| re.is_match(l))
+            .map(str::to_string)
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut failing: Vec<String> = error_lines
+        .iter()
+        .chain(fail_matches.iter())
+        .take(5)
+        .cloned()
+        .collect();
+    match out.exit {
+        Exit::TimedOut => {
+            return (
+                Status::Timeout,
+                format!(
+                    "simulation did not finish within {}s (killed)",
+                    opts.timeout.as_secs()
+                ),
+                tail_lines(text, 5),
+            );
+        }
+        Exit::OutputLimit => {
+            return (
+                Status::Fail,
+                format!(
+                    "output limit exceeded: killed after {} bytes of output",
+                    out.stdout.total() + out.stderr.total()
+                ),
+                text.lines().take(5).map(str::to_string).collect(),
+            );
+        }
+        Exit::Signal(_) if error_lines.is_empty() => {
+            return (
+                Status::Crash,
+                format!("simulator {}", out.exit),
+                tail_lines(text, 5),
+            );
+        }
+        _ => {}
+    }
+    if let Some(first) = error_lines.first() {
+        return (Status::Fail, first.clone(), failing);
+    }
+    if let Some(first) = fail_matches.first() {
+        return (
+            Status::Fail,
+            format!("failure pattern matched: {first}"),
+            failing,
+        );
+    }
+    if let Exit::Code(c) = out.exit
+        && c != 0
+    {
+        return (
+            Status::Crash,
+            format!("simulator exited with status {c} and no error message"),
+            tail_lines(text, 5),
+        );
+    }
+    if opts.require_finish && !backend.finished_by_finish(text, job) {
+        failing = tail_lines(text, 5);
+        return (
+            Status::Fail,
+            "simulation ended without $finish (the design ran out of events)".into(),
+            failing,
+        );
+    }
+    if let Some(re) = &opts.pass_regex
+        && !text.lines().any(|l| re.is_match(l))
+    {
+        return (
+            Status::Fail,
+            format!("pass marker /{}/ not found in the output", re.as_str()),
+            tail_lines(text, 5),
+        );
+    }
+    (Status::Pass, "passed".into(), Vec::new())
+}
+
+#[cfg(test)]
+mod tests;
