@@ -195,7 +195,7 @@ pub fn parse_verilator(text: &str) -> Vec<Diagnostic> {
         let line = raw.trim_end();
         if let Some(c) = VL_MSG.captures(line) {
             let rest = &c["rest"];
-            if rest.starts_with("Exiting due to") || rest == "Verilog $stop" {
+            if rest.starts_with("Exiting due to") {
                 continue;
             }
             if rest.starts_with("... ") {
@@ -216,12 +216,17 @@ pub fn parse_verilator(text: &str) -> Vec<Diagnostic> {
                 d.column = l.name("col").and_then(|m| m.as_str().parse().ok());
                 d.message = l["msg"].trim().to_string();
             }
-            d.category = match c.name("code") {
-                Some(code) => code.as_str().to_string(),
-                None if d.message.starts_with("Assertion failed") => {
-                    d.severity = Severity::Error;
-                    "assertion".into()
+            if d.message == "Verilog $stop" {
+                // Verilator stops after a failed $error; report a bare $stop only on its own
+                if out.last().is_some_and(|p| p.category == "assertion") {
+                    continue;
                 }
+                d.category = "stop".into();
+            }
+            d.category = match c.name("code") {
+                None if d.category == "stop" => d.category.clone(),
+                Some(code) => code.as_str().to_string(),
+                None if d.message.starts_with("Assertion failed") => "assertion".into(),
                 None if d.message.contains("syntax error") => "syntax".into(),
                 None if d.message.contains("Cannot find file containing module") => {
                     "unknown-module".into()
@@ -230,13 +235,13 @@ pub fn parse_verilator(text: &str) -> Vec<Diagnostic> {
                 None if d.message.contains("Cannot find include file") => "missing-file".into(),
                 None => "error".into(),
             };
-            if d.message.starts_with("Assertion failed") && c["sev"].eq("Error") {
-                d.category = "assertion".into();
-            }
             out.push(d);
-        } else if let Some(msg) = line.trim_start().strip_prefix(": ... ") {
+        } else if line.starts_with(char::is_whitespace) && line.contains(": ... ") {
+            // "   : ... In instance t" or "   file.v:1:50: ... Location of original declaration"
+            let t = line.trim();
+            let note = t.strip_prefix(": ... ").unwrap_or(t);
             if let Some(prev) = out.last_mut() {
-                prev.notes.push(msg.to_string());
+                prev.notes.push(note.to_string());
             }
         }
     }

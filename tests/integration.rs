@@ -1,0 +1,5 @@
+//! One integration-test binary (link once): snapshot tests over captured tool output and
+//! end-to-end runs of the `rtlsmith` binary.
+
+#[path = "integration/diagnostics.rs"]
+mod diagnostics;
