@@ -7,4 +7,19 @@ arguments, calls into these modules, and maps outcomes to exit codes (see [`Exit
 */
 
 pub mod process;
+pub mod regress;
+pub mod report;
 pub mod sim;
+
+/// Exit codes of the `rtlsmith` binary (documented in `--help` and the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Everything checked passed.
+    Success = 0,
+    /// Something checked failed (a test, a lint error, a simulator verdict).
+    Failed = 1,
+    /// Usage or configuration error: bad arguments, missing input, malformed manifest.
+    Usage = 2,
+    /// A required tool or credential is missing.
+    ToolMissing = 3,
+}

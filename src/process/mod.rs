@@ -282,12 +282,12 @@ pub async fn run(spec: &CommandSpec) -> Result<Output, ProcessError> {
     }
 
     let sandbox = match &spec.writable {
-        Some(dirs) if sandbox_supported() => Some(Sandbox::new(dirs).map_err(|message| {
-            ProcessError::Sandbox {
+        Some(dirs) if sandbox_supported() => {
+            Some(Sandbox::new(dirs).map_err(|message| ProcessError::Sandbox {
                 command: command.clone(),
                 message,
-            }
-        })?),
+            })?)
+        }
         _ => None,
     };
     let ruleset_fd = sandbox.as_ref().map(|s| s.raw_fd());

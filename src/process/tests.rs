@@ -62,8 +62,8 @@ async fn timeout_kills_the_whole_group() {
 #[tokio::test]
 async fn term_ignoring_child_gets_killed_after_grace() {
     let d = tempfile::tempdir().unwrap();
-    let mut spec = sh("trap '' TERM; while :; do sleep 1; done", d.path())
-        .timeout(Duration::from_millis(200));
+    let mut spec =
+        sh("trap '' TERM; while :; do sleep 1; done", d.path()).timeout(Duration::from_millis(200));
     spec.grace = Duration::from_millis(200);
     let out = run(&spec).await.unwrap();
     assert_eq!(out.exit, Exit::TimedOut);

@@ -84,8 +84,10 @@ impl Diagnostic {
 static IC_LOC: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?P<file>[^:\s][^:]*?):(?P<line>\d+): (?P<rest>.*)$").unwrap());
 static IC_RUNTIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?P<sev>ERROR|WARNING|FATAL|INFO): (?:(?P<file>[^:]+?):(?P<line>\d+): ?)?(?P<msg>.*)$")
-        .unwrap()
+    Regex::new(
+        r"^(?P<sev>ERROR|WARNING|FATAL|INFO): (?:(?P<file>[^:]+?):(?P<line>\d+): ?)?(?P<msg>.*)$",
+    )
+    .unwrap()
 });
 static IC_TOOL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(?P<sev>error|warning|sorry): (?P<msg>.*)$").unwrap());

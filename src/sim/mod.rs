@@ -177,8 +177,13 @@ pub trait Simulator: Send + Sync {
     /// Source text of a helper that dumps `top`'s hierarchy into `vcd`; returns (text, module
     /// the backend will elaborate).
     fn wave_helper(&self, design: &Design, top: &str, vcd: &Path) -> (String, String);
-    fn build_command(&self, design: &Design, top: &str, job: &JobFiles, build_jobs: usize)
-    -> CommandSpec;
+    fn build_command(
+        &self,
+        design: &Design,
+        top: &str,
+        job: &JobFiles,
+        build_jobs: usize,
+    ) -> CommandSpec;
     fn run_command(&self, design: &Design, top: &str, job: &JobFiles) -> CommandSpec;
     fn parse_diagnostics(&self, text: &str) -> Vec<Diagnostic>;
     /// Whether the run ended through `$finish` (rather than running out of events).
@@ -256,7 +261,8 @@ pub struct SimResult {
 
 impl SimResult {
     pub fn seconds(&self) -> f64 {
-        self.compile.as_ref().map_or(0.0, |p| p.seconds) + self.run.as_ref().map_or(0.0, |p| p.seconds)
+        self.compile.as_ref().map_or(0.0, |p| p.seconds)
+            + self.run.as_ref().map_or(0.0, |p| p.seconds)
     }
 }
 
@@ -286,9 +292,13 @@ impl SimError {
             SimError::ToolMissing { .. } => {
                 "install it with scripts/setup.sh (or apt-get install iverilog verilator), or choose another simulator with --sim"
             }
-            SimError::MissingInput(_) => "check the path (relative paths are from the current directory or the manifest's folder)",
+            SimError::MissingInput(_) => {
+                "check the path (relative paths are from the current directory or the manifest's folder)"
+            }
             SimError::NoTop => "name the testbench module with --top",
-            SimError::JobDir { .. } => "check free space and permissions of the temp directory (TMPDIR)",
+            SimError::JobDir { .. } => {
+                "check free space and permissions of the temp directory (TMPDIR)"
+            }
             SimError::Process(_) => "check that the tool runs on its own from a shell",
         }
     }
@@ -452,12 +462,15 @@ fn nonce() -> String {
 fn finest_precision(sources: &[PathBuf]) -> Option<&'static str> {
     static TS: OnceLock<Regex> = OnceLock::new();
     let re = TS.get_or_init(|| {
-        Regex::new(r"`timescale\s+\d+\s*(?:s|ms|us|ns|ps|fs)\s*/\s*\d+\s*(s|ms|us|ns|ps|fs)").unwrap()
+        Regex::new(r"`timescale\s+\d+\s*(?:s|ms|us|ns|ps|fs)\s*/\s*\d+\s*(s|ms|us|ns|ps|fs)")
+            .unwrap()
     });
     const ORDER: [&str; 6] = ["s", "ms", "us", "ns", "ps", "fs"];
     let mut best: Option<usize> = None;
     for s in sources {
-        let Ok(bytes) = std::fs::read(s) else { continue };
+        let Ok(bytes) = std::fs::read(s) else {
+            continue;
+        };
         let text = String::from_utf8_lossy(&bytes);
         for c in re.captures_iter(&text) {
             let i = ORDER.iter().position(|u| *u == &c[1]).unwrap_or(0);

@@ -58,7 +58,8 @@ async fn icarus_pass() {
 #[tokio::test]
 async fn icarus_error_task_fails_even_with_exit_zero() {
     let fx = Fx::new();
-    let src = "module tb; initial begin $error(\"value mismatch at %0d\", 3); $finish; end endmodule\n";
+    let src =
+        "module tb; initial begin $error(\"value mismatch at %0d\", 3); $finish; end endmodule\n";
     let d = fx.design(&[fx.file("tb.v", src)], "tb");
     let r = simulate(SimKind::Icarus, &d, &opts(20)).await.unwrap();
     assert_eq!(r.status, Status::Fail);
@@ -87,7 +88,8 @@ async fn icarus_no_finish_is_detected() {
 async fn icarus_no_timescale_long_sim_does_not_trip_monitor() {
     // Icarus' default unit is 1 s; a long run without `timescale must still end by $finish.
     let fx = Fx::new();
-    let src = "module tb; reg c = 0; always #5 c = ~c; initial begin #100000 $finish; end endmodule\n";
+    let src =
+        "module tb; reg c = 0; always #5 c = ~c; initial begin #100000 $finish; end endmodule\n";
     let d = fx.design(&[fx.file("tb.v", src)], "tb");
     let r = simulate(SimKind::Icarus, &d, &opts(20)).await.unwrap();
     assert_eq!(r.status, Status::Pass, "{r:#?}");
@@ -131,12 +133,24 @@ async fn icarus_output_flood_is_stopped() {
 #[tokio::test]
 async fn icarus_syntax_error_names_file_and_line() {
     let fx = Fx::new();
-    let f = fx.file("dir with space/bad design.v", "module tb;\n  wire x\n  assign x = 1;\nendmodule\n");
+    let f = fx.file(
+        "dir with space/bad design.v",
+        "module tb;\n  wire x\n  assign x = 1;\nendmodule\n",
+    );
     let d = fx.design(&[f], "tb");
     let r = simulate(SimKind::Icarus, &d, &opts(20)).await.unwrap();
     assert_eq!(r.status, Status::CompileError);
-    let syn = r.diagnostics.iter().find(|d| d.category == "syntax").unwrap();
-    assert!(syn.file.as_deref().unwrap().ends_with("dir with space/bad design.v"));
+    let syn = r
+        .diagnostics
+        .iter()
+        .find(|d| d.category == "syntax")
+        .unwrap();
+    assert!(
+        syn.file
+            .as_deref()
+            .unwrap()
+            .ends_with("dir with space/bad design.v")
+    );
     assert_eq!(syn.line, Some(3));
 }
 
@@ -146,7 +160,11 @@ async fn icarus_unknown_top() {
     let d = fx.design(&[fx.file("tb.v", PASSING)], "no_such_tb");
     let r = simulate(SimKind::Icarus, &d, &opts(20)).await.unwrap();
     assert_eq!(r.status, Status::CompileError);
-    assert!(r.diagnostics.iter().any(|d| d.category == "unknown-top"), "{:#?}", r.diagnostics);
+    assert!(
+        r.diagnostics.iter().any(|d| d.category == "unknown-top"),
+        "{:#?}",
+        r.diagnostics
+    );
 }
 
 #[tokio::test]
@@ -201,7 +219,10 @@ async fn design_cannot_write_outside_its_job_dir() {
     );
     let d = fx.design(&[tb], "tb");
     let _ = simulate(SimKind::Icarus, &d, &opts(20)).await.unwrap();
-    assert!(!target.exists(), "the design wrote outside its job directory");
+    assert!(
+        !target.exists(),
+        "the design wrote outside its job directory"
+    );
 }
 
 #[tokio::test]
@@ -224,11 +245,16 @@ async fn wave_is_written_where_asked() {
 async fn verilator_pass_fail_and_no_finish() {
     let fx = Fx::new();
     let good = fx.design(&[fx.file("good.v", PASSING)], "tb");
-    let r = simulate(SimKind::Verilator, &good, &opts(60)).await.unwrap();
+    let r = simulate(SimKind::Verilator, &good, &opts(60))
+        .await
+        .unwrap();
     assert_eq!(r.status, Status::Pass, "{r:#?}");
 
     let bad = fx.design(
-        &[fx.file("bad.v", "module tb; initial begin #1 $error(\"boom\"); $finish; end endmodule\n")],
+        &[fx.file(
+            "bad.v",
+            "module tb; initial begin #1 $error(\"boom\"); $finish; end endmodule\n",
+        )],
         "tb",
     );
     let r = simulate(SimKind::Verilator, &bad, &opts(60)).await.unwrap();
@@ -236,10 +262,15 @@ async fn verilator_pass_fail_and_no_finish() {
     assert!(r.reason.contains("boom"));
 
     let nofin = fx.design(
-        &[fx.file("nofin.v", "module tb; initial begin #1 $display(\"hi\"); end endmodule\n")],
+        &[fx.file(
+            "nofin.v",
+            "module tb; initial begin #1 $display(\"hi\"); end endmodule\n",
+        )],
         "tb",
     );
-    let r = simulate(SimKind::Verilator, &nofin, &opts(60)).await.unwrap();
+    let r = simulate(SimKind::Verilator, &nofin, &opts(60))
+        .await
+        .unwrap();
     assert_eq!(r.status, Status::Fail, "{r:#?}");
     assert!(r.reason.contains("without $finish"));
 }
@@ -255,9 +286,19 @@ async fn lint_reports_structured_warnings() {
         sources: vec![f],
         ..Design::default()
     };
-    let r = lint(SimKind::Verilator, &d, Duration::from_secs(60)).await.unwrap();
-    assert!(r.diagnostics.iter().any(|d| d.category == "WIDTH" && d.line == Some(2)), "{:#?}", r.diagnostics);
-    let r = lint(SimKind::Icarus, &d, Duration::from_secs(60)).await.unwrap();
+    let r = lint(SimKind::Verilator, &d, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(
+        r.diagnostics
+            .iter()
+            .any(|d| d.category == "WIDTH" && d.line == Some(2)),
+        "{:#?}",
+        r.diagnostics
+    );
+    let r = lint(SimKind::Icarus, &d, Duration::from_secs(60))
+        .await
+        .unwrap();
     assert!(r.clean);
 }
 

@@ -1,0 +1,151 @@
+//! Command-line types (clap) and their conversion into library options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use rtlsmith::sim::SimKind;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  everything checked passed
+  1  something checked failed (a testbench, a lint error, a simulator verdict)
+  2  usage or configuration error (bad arguments, missing input file, malformed manifest)
+  3  a required tool is missing (iverilog, vvp, verilator, make, g++)";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "rtlsmith",
+    version,
+    about = "Verified RTL from specifications; regression runs on Icarus Verilog and Verilator",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check Verilog sources for errors and warnings without simulating
+    #[command(after_help = EXIT_CODES)]
+    Lint(LintArgs),
+    /// Compile and run a testbench, print the verdict and the simulator's output
+    #[command(after_help = EXIT_CODES)]
+    Sim(SimArgs),
+    /// Run every case of a regression manifest (rtlsmith.toml) in parallel
+    #[command(after_help = EXIT_CODES)]
+    Regress(RegressArgs),
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SimChoice {
+    Icarus,
+    Verilator,
+    Both,
+}
+
+impl SimChoice {
+    pub fn kinds(self) -> Vec<SimKind> {
+        match self {
+            SimChoice::Icarus => vec![SimKind::Icarus],
+            SimChoice::Verilator => vec![SimKind::Verilator],
+            SimChoice::Both => SimKind::ALL.to_vec(),
+        }
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SourceArgs {
+    /// Verilog/SystemVerilog source files
+    #[arg(required = true, value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// Add an include directory (repeatable)
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    pub include: Vec<PathBuf>,
+    /// Define a macro: NAME or NAME=VALUE (repeatable)
+    #[arg(short = 'D', long = "define", value_name = "NAME[=VAL]")]
+    pub define: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    #[command(flatten)]
+    pub src: SourceArgs,
+    /// Top module (default: every module no other instantiates)
+    #[arg(long)]
+    pub top: Option<String>,
+    /// Which simulator's front end checks the sources
+    #[arg(long, value_enum, default_value = "both")]
+    pub sim: SimChoice,
+    /// Fail (exit 1) on warnings too
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Seconds before the linter is killed
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct SimArgs {
+    #[command(flatten)]
+    pub src: SourceArgs,
+    /// Top module: the testbench
+    #[arg(long, required = true)]
+    pub top: String,
+    /// Which simulator(s) to run
+    #[arg(long, value_enum, default_value = "icarus")]
+    pub sim: SimChoice,
+    /// Seconds of wall-clock simulation before the run is killed
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    /// Seconds allowed for compiling (Verilator builds C++)
+    #[arg(long, default_value_t = 300)]
+    pub compile_timeout: u64,
+    /// Write a VCD waveform of the whole design here (with --sim both: NAME.<sim>.vcd)
+    #[arg(long, value_name = "FILE")]
+    pub wave: Option<PathBuf>,
+    /// Override a top-level parameter: NAME=VALUE (repeatable)
+    #[arg(short = 'G', long = "param", value_name = "NAME=VAL")]
+    pub param: Vec<String>,
+    /// Copy this folder's contents into the job directory (data files read by relative path)
+    #[arg(long, value_name = "DIR")]
+    pub workdir: Option<PathBuf>,
+    /// A line matching this regex is required for a pass
+    #[arg(long, value_name = "REGEX")]
+    pub pass: Option<String>,
+    /// A line matching this regex makes the run fail
+    #[arg(long, value_name = "REGEX")]
+    pub fail: Option<String>,
+    /// Accept a run that ends by running out of events instead of $finish
+    #[arg(long)]
+    pub allow_no_finish: bool,
+    /// Keep the job directory and print its path
+    #[arg(long)]
+    pub keep: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RegressArgs {
+    /// Manifest to run (default: rtlsmith.toml in this folder or the nearest one above)
+    #[arg(long, value_name = "PATH")]
+    pub manifest: Option<PathBuf>,
+    /// Only cases whose name contains PATTERN (or matches it, if it has * ? [ ])
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Run only on these simulators (default: each case's own list, normally both)
+    #[arg(long, value_enum)]
+    pub sim: Option<SimChoice>,
+    /// Jobs in parallel (default: number of CPUs)
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Write a JUnit XML report
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a JSON report (format_version 1)
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// List the cases and exit
+    #[arg(long)]
+    pub list: bool,
+}
