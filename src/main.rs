@@ -256,6 +256,9 @@ fn print_sim_result(r: &SimResult) {
         r.reason,
         r.seconds()
     );
+    if let Some(h) = &r.hint {
+        println!("  hint: {h}");
+    }
     if let Some(w) = &r.wave {
         println!("{}: waveform written to {}", r.simulator, w.display());
     }

@@ -1,5 +1,7 @@
 //! One integration-test binary (link once): snapshot tests over captured tool output and
 //! end-to-end runs of the `rtlsmith` binary.
 
+#[path = "integration/cli.rs"]
+mod cli;
 #[path = "integration/diagnostics.rs"]
 mod diagnostics;

@@ -44,7 +44,7 @@ pub fn write_json(report: &RegressReport, path: &Path) -> Result<(), ReportError
 pub fn junit(report: &RegressReport) -> String {
     let mut r = Report::new("rtlsmith-regress");
     let mut total = Duration::ZERO;
-    for (sim, _) in &report.simulators {
+    for sim in report.simulators.keys() {
         let mut suite = TestSuite::new(sim.as_str());
         for case in &report.cases {
             for res in case.results.iter().filter(|r| r.simulator.name() == sim) {

@@ -253,10 +253,29 @@ pub struct SimResult {
     pub diagnostics: Vec<Diagnostic>,
     pub compile: Option<PhaseLog>,
     pub run: Option<PhaseLog>,
+    /// What to do about a compile error of a known kind.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wave: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub job_dir: Option<PathBuf>,
+}
+
+/// A hint for the first error whose category we know how to help with.
+pub fn hint_for(diagnostics: &[Diagnostic]) -> Option<String> {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity >= Severity::Error)
+        .find_map(|d| match d.category.as_str() {
+            "unknown-top" => Some("the top module (--top, or `top` in the manifest) must name a module defined in the sources"),
+            "unknown-module" => Some("add the file that defines the missing module to the sources"),
+            "missing-file" => Some("add the folder holding the include file with -I (or include_dirs in the manifest)"),
+            "syntax" => Some("fix the syntax at the line shown; rtlsmith lint reports every error"),
+            "sorry" => Some("this simulator does not support the construct; try the other one with --sim"),
+            _ => None,
+        })
+        .map(str::to_string)
 }
 
 impl SimResult {
@@ -609,6 +628,7 @@ pub async fn simulate(
             status: Status::CompileError,
             reason,
             failing_lines,
+            hint: hint_for(&diagnostics),
             diagnostics,
             compile,
             run: None,
@@ -646,6 +666,7 @@ pub async fn simulate(
         reason,
         failing_lines,
         diagnostics,
+        hint: None,
         compile,
         run: Some(PhaseLog::from_output(&rout)),
         wave,

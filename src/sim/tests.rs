@@ -319,7 +319,7 @@ fn finest_precision_is_found() {
     let a = fx.file("a.v", "`timescale 1ns / 1ps\n");
     let b = fx.file("b.v", "`timescale 10 ns/100 fs\n");
     let c = fx.file("c.v", "module c; endmodule\n");
-    assert_eq!(finest_precision(&[a.clone()]), Some("ps"));
+    assert_eq!(finest_precision(std::slice::from_ref(&a)), Some("ps"));
     assert_eq!(finest_precision(&[a, b]), Some("fs"));
     assert_eq!(finest_precision(&[c]), None);
 }

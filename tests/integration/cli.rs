@@ -1,0 +1,355 @@
+//! End-to-end runs of the `rtlsmith` binary with real simulators: exit codes, messages, and
+//! reports for good and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_rtlsmith")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixtures() -> PathBuf {
+    root().join("tests/fixtures/regress")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    run_env(dir, args, &[])
+}
+
+fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut c = Command::new(bin());
+    c.args(args).current_dir(dir);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().expect("run rtlsmith");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let r = run_in(&root(), &["--help"]);
+    assert_eq!(r.code, 0);
+    for needle in [
+        "lint",
+        "sim",
+        "regress",
+        "Exit codes",
+        "3  a required tool is missing",
+    ] {
+        assert!(
+            r.stdout.contains(needle),
+            "--help lacks {needle}:\n{}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn sim_passing_testbench() {
+    let r = run_in(&fixtures(), &["sim", "good_tb.v", "--top", "good_tb"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("ALL OK"));
+    assert!(r.stdout.contains("icarus: PASS"));
+}
+
+#[test]
+fn sim_failing_testbench_exits_1_with_the_message() {
+    let r = run_in(&fixtures(), &["sim", "fails_tb.v", "--top", "fails_tb"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("FAIL"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("mismatch: v = 40, expected 42"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn missing_input_file_exits_2() {
+    let r = run_in(&fixtures(), &["sim", "nope.v", "--top", "tb"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("input file not found: nope.v"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("hint:"));
+}
+
+#[test]
+fn syntax_error_shows_file_and_line() {
+    let r = run_in(&fixtures(), &["sim", "syntax_tb.v", "--top", "syntax_tb"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("COMPILE ERROR"), "{}", r.stdout);
+    assert!(r.stdout.contains("syntax_tb.v:4"), "{}", r.stdout);
+    let r = run_in(&fixtures(), &["lint", "syntax_tb.v", "--sim", "icarus"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("syntax_tb.v:4: error[syntax]"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn unknown_top_module_is_named() {
+    let r = run_in(&fixtures(), &["sim", "good_tb.v", "--top", "no_such_tb"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("no_such_tb"), "{}", r.stdout);
+    assert!(r.stdout.contains("unknown-top"), "{}", r.stdout);
+}
+
+#[test]
+fn missing_simulator_exits_3() {
+    let empty = tempfile::tempdir().unwrap();
+    let path = empty.path().to_string_lossy().into_owned();
+    let r = run_env(
+        &fixtures(),
+        &["sim", "good_tb.v", "--top", "good_tb"],
+        &[("PATH", &path)],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("iverilog not found"), "{}", r.stderr);
+    assert!(r.stderr.contains("scripts/setup.sh"), "{}", r.stderr);
+}
+
+#[test]
+fn hung_simulation_times_out_and_leaves_nothing_running() {
+    let r = run_in(
+        &fixtures(),
+        &["sim", "hangs_tb.v", "--top", "hangs_tb", "--timeout", "1"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("TIMEOUT"), "{}", r.stdout);
+    assert!(r.stdout.contains("waiting forever"), "{}", r.stdout);
+    // no vvp of ours outlives the command
+    let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
+    let ps = String::from_utf8_lossy(&ps.stdout);
+    assert!(
+        !ps.lines()
+            .any(|l| l.starts_with("vvp") && l.contains("rtlsmith-job-") && l.contains("hangs")),
+        "{ps}"
+    );
+}
+
+#[test]
+fn output_flood_is_cut_off() {
+    let r = run_in(
+        &fixtures(),
+        &["sim", "flood_tb.v", "--top", "flood_tb", "--timeout", "60"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("output limit exceeded"),
+        "{}",
+        &r.stdout[r.stdout.len().saturating_sub(500)..]
+    );
+    assert!(r.stdout.contains("bytes elided"));
+    assert!(r.stdout.len() < 1 << 20, "printed {} bytes", r.stdout.len());
+}
+
+#[test]
+fn design_cannot_write_outside_its_job_directory() {
+    if !rtlsmith::process::sandbox_supported() {
+        eprintln!("landlock unavailable here; skipping");
+        return;
+    }
+    let victim = tempfile::tempdir().unwrap();
+    let target = victim.path().join("escaped.txt");
+    let define = format!("ESCAPE_PATH=\"{}\"", target.display());
+    let r = run_in(
+        &fixtures(),
+        &["sim", "escape_tb.v", "--top", "escape_tb", "-D", &define],
+    );
+    assert!(!target.exists(), "escaped: {}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn wave_file_is_written() {
+    let out = tempfile::tempdir().unwrap();
+    let wave = out.path().join("good.vcd");
+    let r = run_in(
+        &fixtures(),
+        &[
+            "sim",
+            "good_tb.v",
+            "--top",
+            "good_tb",
+            "--wave",
+            wave.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains(&format!("waveform written to {}", wave.display()))
+    );
+    let vcd = std::fs::read_to_string(&wave).unwrap();
+    assert!(vcd.contains("$enddefinitions"));
+}
+
+#[test]
+fn regress_reports_every_verdict_and_disagreement() {
+    let out = tempfile::tempdir().unwrap();
+    let junit = out.path().join("junit.xml");
+    let json = out.path().join("report.json");
+    let r = run_in(
+        &fixtures(),
+        &[
+            "regress",
+            "--jobs",
+            "2",
+            "--junit",
+            junit.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("DISAGREE: disagree"), "{}", r.stdout);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["format_version"], 1);
+    let status = |name: &str, sim: &str| -> String {
+        let case = report["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no case {name}"));
+        case["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["simulator"] == sim)
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status("good", "icarus"), "pass");
+    assert_eq!(status("fails", "icarus"), "fail");
+    assert_eq!(status("hangs", "icarus"), "timeout");
+    assert_eq!(status("syntax", "icarus"), "compile_error");
+    assert_eq!(status("wrong_top", "icarus"), "compile_error");
+    assert_eq!(status("disagree", "icarus"), "pass");
+    assert_eq!(status("disagree", "verilator"), "fail");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains(r#"classname="fails.icarus""#), "{xml}");
+    assert!(xml.contains("mismatch: v = 40"), "{xml}");
+    assert!(xml.contains(r#"type="timeout""#), "{xml}");
+}
+
+#[test]
+fn regress_filter_and_list() {
+    let r = run_in(&fixtures(), &["regress", "--list", "--filter", "go*"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    assert!(r.stdout.starts_with("good\tgood_tb\ticarus"));
+    let r = run_in(
+        &fixtures(),
+        &["regress", "--filter", "good", "--sim", "icarus"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("1 passed, 0 failed"));
+    let r = run_in(&fixtures(), &["regress", "--filter", "zzz"]);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn malformed_manifest_names_the_line() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::copy(fixtures().join("good_tb.v"), d.path().join("good_tb.v")).unwrap();
+    std::fs::write(
+        d.path().join("rtlsmith.toml"),
+        "[[case]]\nname = \"good\"\nsources = [\"good_tb.v\"]\ntop = \"good_tb\"\ntimout = 3\n",
+    )
+    .unwrap();
+    let r = run_in(d.path(), &["regress"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("line 5"), "{}", r.stderr);
+    assert!(r.stderr.contains("timout"), "{}", r.stderr);
+    std::fs::write(d.path().join("rtlsmith.toml"), "[[case]\nname = 3\n").unwrap();
+    let r = run_in(d.path(), &["regress"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("line 1"), "{}", r.stderr);
+}
+
+#[test]
+fn manifest_is_found_upward_and_paths_with_spaces_work() {
+    let d = tempfile::tempdir().unwrap();
+    let proj = d.path().join("my project");
+    std::fs::create_dir_all(proj.join("src dir/inc")).unwrap();
+    std::fs::create_dir_all(proj.join("deep/er")).unwrap();
+    std::fs::write(proj.join("src dir/inc/consts.vh"), "`define ANSWER 42\n").unwrap();
+    std::fs::write(
+        proj.join("src dir/the tb.v"),
+        "`timescale 1ns/1ps\n`include \"consts.vh\"\nmodule t; initial begin if (`ANSWER + `OFFSET != 43) $error(\"bad\"); $finish; end endmodule\n",
+    )
+    .unwrap();
+    std::fs::write(
+        proj.join("rtlsmith.toml"),
+        "[[case]]\nname = \"spaces\"\nsources = [\"src dir/*.v\"]\ninclude_dirs = [\"src dir/inc\"]\ndefines = { OFFSET = 1 }\ntop = \"t\"\nsimulators = [\"icarus\"]\n",
+    )
+    .unwrap();
+    let r = run_in(&proj.join("deep/er"), &["regress"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("1 passed, 0 failed"));
+}
+
+#[test]
+fn no_manifest_anywhere_exits_2() {
+    let d = tempfile::tempdir().unwrap();
+    let r = run_in(d.path(), &["regress"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no rtlsmith.toml"), "{}", r.stderr);
+}
+
+#[test]
+fn lint_both_simulators_on_a_clean_design() {
+    let r = run_in(&root(), &["lint", "rtl/gcd.v"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("icarus: clean"), "{}", r.stdout);
+    assert!(r.stdout.contains("verilator: clean"), "{}", r.stdout);
+}
+
+/// Mutating a bundled design must make its own testbench fail: the testbenches can fail.
+#[test]
+fn bundled_testbenches_catch_a_mutated_design() {
+    let d = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(root().join("rtl/skid_buffer.v")).unwrap();
+    // break the stall path: drop the parked word's valid flag
+    let bad = src.replace("skid_valid <= 1'b1;", "skid_valid <= 1'b0;");
+    assert_ne!(src, bad);
+    std::fs::write(d.path().join("skid_buffer.v"), bad).unwrap();
+    let inc = root().join("testbenches/include");
+    let tb = root().join("testbenches/skid_buffer_tb.v");
+    let r = run_in(
+        d.path(),
+        &[
+            "sim",
+            "skid_buffer.v",
+            tb.to_str().unwrap(),
+            "-I",
+            inc.to_str().unwrap(),
+            "--top",
+            "skid_buffer_tb",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.stdout);
+}
