@@ -67,6 +67,20 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let outcome = rt.block_on(async {
+        // Children run in their own process groups, so Ctrl-C reaches only us: take them down
+        // before leaving.
+        tokio::spawn(async {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                rtlsmith::process::kill_all_children();
+                eprintln!("rtlsmith: interrupted; stopped all simulator processes");
+                process::exit(130);
+            }
+        });
+        if !rtlsmith::process::sandbox_supported() {
+            eprintln!(
+                "warning: this kernel does not enforce Landlock; simulations can write outside their job directories"
+            );
+        }
         match cli.command {
             Command::Lint(a) => lint(a).await,
             Command::Sim(a) => simulate(a).await,
@@ -386,7 +400,8 @@ struct Progress {
 
 impl Progress {
     fn new(total: u64) -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
+        let tty = std::io::stderr().is_terminal() && std::io::stdout().is_terminal();
+        let bar = tty.then(|| {
             let b = indicatif::ProgressBar::new(total);
             b.set_style(
                 indicatif::ProgressStyle::with_template(

@@ -11,7 +11,8 @@ Exit codes:
   0  everything checked passed
   1  something checked failed (a testbench, a lint error, a simulator verdict)
   2  usage or configuration error (bad arguments, missing input file, malformed manifest)
-  3  a required tool is missing (iverilog, vvp, verilator, make, g++)";
+  3  a required tool is missing (iverilog, vvp, verilator, make, g++)
+  130  interrupted (Ctrl-C); every simulator process was stopped";
 
 #[derive(Parser, Debug)]
 #[command(

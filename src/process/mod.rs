@@ -310,6 +310,9 @@ pub async fn run(spec: &CommandSpec) -> Result<Output, ProcessError> {
     })?;
     drop(sandbox);
     let pgid = child.id().map(|p| p as i32);
+    // Whatever happens to this future (finished, cancelled, or the program interrupted), the
+    // group dies with it.
+    let _guard = pgid.map(GroupGuard::new);
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
 
@@ -358,9 +361,7 @@ pub async fn run(spec: &CommandSpec) -> Result<Output, ProcessError> {
         source,
     })?;
     // Sweep the group: a grandchild that kept running (or holds our pipes) dies with its job.
-    if let Some(pg) = pgid {
-        kill_group(pg, libc::SIGKILL);
-    }
+    drop(_guard);
     let duration = start.elapsed();
     let stdout = out_task.await.unwrap_or_default();
     let stderr = err_task.await.unwrap_or_default();
@@ -383,6 +384,39 @@ pub async fn run(spec: &CommandSpec) -> Result<Output, ProcessError> {
         stderr,
         duration,
     })
+}
+
+/// Process groups of children that are running now.
+static LIVE_GROUPS: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+/// Kills its process group when dropped and forgets it.
+struct GroupGuard(i32);
+
+impl GroupGuard {
+    fn new(pgid: i32) -> Self {
+        if let Ok(mut live) = LIVE_GROUPS.lock() {
+            live.push(pgid);
+        }
+        GroupGuard(pgid)
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        kill_group(self.0, libc::SIGKILL);
+        if let Ok(mut live) = LIVE_GROUPS.lock() {
+            live.retain(|p| *p != self.0);
+        }
+    }
+}
+
+/// Kill every child process group still running (for an interrupted run: children live in
+/// their own groups, so a terminal's Ctrl-C does not reach them).
+pub fn kill_all_children() {
+    let groups: Vec<i32> = LIVE_GROUPS.lock().map(|l| l.clone()).unwrap_or_default();
+    for pg in groups {
+        kill_group(pg, libc::SIGKILL);
+    }
 }
 
 fn kill_group(pgid: i32, sig: i32) {

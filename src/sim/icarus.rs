@@ -14,12 +14,7 @@ fn common_args(design: &Design) -> Vec<String> {
         a.push("-I".into());
         a.push(d.to_string_lossy().into_owned());
     }
-    for (k, v) in &design.defines {
-        a.push(match v {
-            Some(v) => format!("-D{k}={v}"),
-            None => format!("-D{k}"),
-        });
-    }
+    a.extend(design.define_flags());
     a
 }
 

@@ -98,6 +98,14 @@ pub struct Design {
 }
 
 impl Design {
+    /// `-DNAME` / `-DNAME=VALUE`, the syntax both simulators accept.
+    pub fn define_flags(&self) -> impl Iterator<Item = String> + '_ {
+        self.defines.iter().map(|(k, v)| match v {
+            Some(v) => format!("-D{k}={v}"),
+            None => format!("-D{k}"),
+        })
+    }
+
     /// Include directories as the tools see them: the user's, then each source's own folder
     /// (so `` `include "x.vh" `` next to the including file works on both simulators).
     pub fn effective_include_dirs(&self) -> Vec<PathBuf> {

@@ -15,12 +15,7 @@ fn common_args(design: &Design) -> Vec<String> {
     for d in design.effective_include_dirs() {
         a.push(format!("-I{}", d.to_string_lossy()));
     }
-    for (k, v) in &design.defines {
-        a.push(match v {
-            Some(v) => format!("-D{k}={v}"),
-            None => format!("-D{k}"),
-        });
-    }
+    a.extend(design.define_flags());
     a
 }
 

@@ -362,3 +362,63 @@ fn bundled_testbenches_catch_a_mutated_design() {
     );
     assert_eq!(r.code, 1, "{}", r.stdout);
 }
+
+/// Ctrl-C reaches only rtlsmith (children have their own process groups): it must take the
+/// simulator down with it.
+#[test]
+fn interrupt_stops_the_simulator() {
+    let child = Command::new(bin())
+        .args(["sim", "hangs_tb.v", "--top", "hangs_tb", "--timeout", "300"])
+        .current_dir(fixtures())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    // wait until vvp runs as rtlsmith's grandchild... or at least is started
+    let find_vvp = || -> Vec<i32> {
+        let mut found = Vec::new();
+        for e in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+                continue;
+            };
+            // pid (comm) state ppid ...
+            let Some(rest) = stat.rsplit_once(") ") else {
+                continue;
+            };
+            let ppid: i32 = rest
+                .1
+                .split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0);
+            if stat.contains("(vvp)") && ppid == pid {
+                found.push(e.file_name().to_string_lossy().parse().unwrap_or(0));
+            }
+        }
+        found
+    };
+    let mut vvp = Vec::new();
+    for _ in 0..100 {
+        vvp = find_vvp();
+        if !vvp.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!vvp.is_empty(), "vvp never started");
+    // SAFETY: signalling our own child process.
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    for p in vvp {
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+        assert!(
+            stat.is_empty() || stat.contains(") Z"),
+            "vvp {p} survived: {stat}"
+        );
+    }
+}
