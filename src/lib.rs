@@ -6,10 +6,12 @@ The library never prints and knows nothing of the command line; the `rtlsmith` b
 arguments, calls into these modules, and maps outcomes to exit codes (see [`ExitCode`]).
 */
 
+pub mod eval;
 pub mod process;
 pub mod regress;
 pub mod report;
 pub mod sim;
+pub mod suite;
 
 /// Exit codes of the `rtlsmith` binary (documented in `--help` and the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

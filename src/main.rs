@@ -12,7 +12,9 @@ use std::time::Duration;
 use clap::Parser;
 use regex::Regex;
 
-use cli::{Cli, Command, LintArgs, RegressArgs, SimArgs, SourceArgs};
+use cli::{
+    Cli, Command, EvalArgs, EvalCommand, LintArgs, RegressArgs, SimArgs, SourceArgs, SuiteCommand,
+};
 use rtlsmith::ExitCode;
 use rtlsmith::regress::{self, RegressOptions};
 use rtlsmith::sim::{self, Design, SimError, SimOptions, SimResult, Status};
@@ -54,6 +56,21 @@ impl From<regress::ManifestError> for AppError {
     }
 }
 
+impl From<rtlsmith::suite::SuiteError> for AppError {
+    fn from(e: rtlsmith::suite::SuiteError) -> Self {
+        AppError::usage(e.to_string(), e.hint())
+    }
+}
+
+impl From<rtlsmith::eval::EvalError> for AppError {
+    fn from(e: rtlsmith::eval::EvalError) -> Self {
+        match e {
+            rtlsmith::eval::EvalError::Sim(s) => s.into(),
+            other => AppError::usage(other.to_string(), other.hint()),
+        }
+    }
+}
+
 impl From<rtlsmith::report::ReportError> for AppError {
     fn from(e: rtlsmith::report::ReportError) -> Self {
         AppError::usage(e.to_string(), "choose a writable path")
@@ -61,6 +78,11 @@ impl From<rtlsmith::report::ReportError> for AppError {
 }
 
 fn main() {
+    // a closed pipe (`rtlsmith suite list … | head`) ends the program quietly, as for any filter
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -85,6 +107,8 @@ fn main() {
             Command::Lint(a) => lint(a).await,
             Command::Sim(a) => simulate(a).await,
             Command::Regress(a) => regress_cmd(a).await,
+            Command::Suite(c) => suite_cmd(c),
+            Command::Eval(a) => eval_cmd(a).await,
         }
     });
     let code = match outcome {
@@ -150,6 +174,7 @@ fn design_from(
         defines,
         top,
         parameters,
+        extra_args: Vec::new(),
     })
 }
 
@@ -455,4 +480,204 @@ impl Progress {
             b.finish_and_clear();
         }
     }
+}
+
+fn suite_kind(s: &str) -> Result<rtlsmith::suite::SuiteKind, AppError> {
+    s.parse()
+        .map_err(|e: String| AppError::usage(e, "rtlsmith eval --help lists the suites"))
+}
+
+fn suite_cmd(c: SuiteCommand) -> Result<ExitCode, AppError> {
+    match c {
+        SuiteCommand::List { suite, path } => {
+            let s = rtlsmith::suite::load(suite_kind(&suite)?, &path)?;
+            println!(
+                "# {} {} — {} problems in {}",
+                s.kind,
+                s.variant,
+                s.problems.len(),
+                s.root.display()
+            );
+            for p in &s.problems {
+                println!("{}\t{}\t{}", p.id, p.dut_module, p.interface_summary());
+            }
+            Ok(ExitCode::Success)
+        }
+    }
+}
+
+fn default_cache_dir() -> Option<std::path::PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
+        return Some(std::path::PathBuf::from(x).join("rtlsmith"));
+    }
+    std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache/rtlsmith"))
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), AppError> {
+    let bad = || {
+        AppError::usage(
+            format!("--shard {s} is not I/N with 1 <= I <= N"),
+            "for example --shard 1/4",
+        )
+    };
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+fn print_eval_summary(s: &rtlsmith::eval::report::Summary, out: &Path) {
+    println!(
+        "eval: {} {} on {} ({}): {} samples over {} problems, {} passed, {} reused",
+        s.suite,
+        s.variant,
+        s.simulator,
+        s.simulator_version,
+        s.samples,
+        s.problems.len(),
+        s.passed,
+        s.reused
+    );
+    for (k, v) in &s.pass_at {
+        println!("  pass@{k:<3} {:6.2}%", v * 100.0);
+    }
+    let hist: Vec<String> = s
+        .histogram()
+        .iter()
+        .map(|(k, v)| format!("{k}:{v}"))
+        .collect();
+    println!("  failure classes: {}", hist.join(" "));
+    if !s.errata.is_empty() {
+        let ids: Vec<&str> = s.errata.iter().map(|e| e.id.as_str()).collect();
+        println!(
+            "  errata (reference fails its own testbench): {}",
+            ids.join(", ")
+        );
+    }
+    println!(
+        "  simulation time {:.1}s, wall {:.1}s",
+        s.sim_seconds, s.wall_seconds
+    );
+    println!(
+        "eval: reports in {} (summary.json, report.md, junit.xml)",
+        out.display()
+    );
+    println!("{} passed, {} failed", s.passed, s.samples - s.passed);
+}
+
+async fn eval_cmd(a: EvalArgs) -> Result<ExitCode, AppError> {
+    if let Some(EvalCommand::Merge { dirs, out }) = &a.command {
+        let s = rtlsmith::eval::merge(dirs, out)?;
+        print_eval_summary(&s, out);
+        return Ok(ExitCode::Success);
+    }
+    let (Some(suite), Some(path)) = (&a.suite, &a.path) else {
+        return Err(AppError::usage(
+            "eval needs a suite and a path",
+            "rtlsmith eval --help",
+        ));
+    };
+    let kind = suite_kind(suite)?;
+    let s = rtlsmith::suite::load(kind, path)?;
+    let source = match &a.samples {
+        Some(p) => rtlsmith::eval::Source::Samples(p.clone()),
+        None => rtlsmith::eval::Source::References,
+    };
+    let shard = a.shard.as_deref().map(parse_shard).transpose()?;
+    let sim = a.sim.kind();
+    let out = a.out.clone().unwrap_or_else(|| {
+        let mode = if a.references {
+            "references"
+        } else {
+            "samples"
+        };
+        let mut name = format!("{}-{}-{}-{mode}", s.kind, s.variant, sim);
+        if let Some((i, n)) = shard {
+            name.push_str(&format!("-shard{i}of{n}"));
+        }
+        std::path::PathBuf::from("rtlsmith-eval").join(name)
+    });
+    let opts = rtlsmith::eval::EvalOptions {
+        sim,
+        jobs: a
+            .jobs
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        timeout: Duration::from_secs(a.timeout.max(1)),
+        out: out.clone(),
+        shard,
+        cache_dir: if a.no_cache {
+            None
+        } else {
+            a.cache_dir.clone().or_else(default_cache_dir)
+        },
+    };
+    println!(
+        "eval: {} {} ({} problems) on {} → {}",
+        s.kind,
+        s.variant,
+        s.problems.len(),
+        sim,
+        out.display()
+    );
+    let tty = std::io::stderr().is_terminal() && std::io::stdout().is_terminal();
+    let bar = tty.then(|| {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} samples  {elapsed}  {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let bar2 = bar.clone();
+    let outcome = rtlsmith::eval::run(&s, &source, &opts, move |ev| match ev {
+        rtlsmith::eval::Event::Calibrating { references } => {
+            if *references > 0 {
+                let msg = format!("eval: simulating {references} reference solution(s) (calibration)");
+                match &bar2 {
+                    Some(b) => b.println(msg),
+                    None => println!("{msg}"),
+                }
+            }
+        }
+        rtlsmith::eval::Event::Planned { samples, to_simulate, already_done } => {
+            let msg = format!(
+                "eval: {samples} sample(s); {already_done} already judged in this run directory; {to_simulate} distinct candidate(s) to simulate"
+            );
+            match &bar2 {
+                Some(b) => {
+                    b.set_length(*samples as u64);
+                    b.println(msg);
+                }
+                None => println!("{msg}"),
+            }
+        }
+        rtlsmith::eval::Event::Calibrated { task_id, verdict } => {
+            if !verdict.passed {
+                let msg = format!("erratum: reference of {task_id} fails: {} {}", verdict.code, verdict.reason);
+                match &bar2 {
+                    Some(b) => b.println(msg),
+                    None => println!("{msg}"),
+                }
+            }
+        }
+        rtlsmith::eval::Event::Judged(line) => {
+            if let Some(b) = &bar2 {
+                b.inc(1);
+                b.set_message(line.task_id.clone());
+            }
+        }
+    })
+    .await?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    print_eval_summary(&outcome.summary, &outcome.out);
+    Ok(ExitCode::Success)
 }

@@ -37,6 +37,101 @@ pub enum Command {
     /// Run every case of a regression manifest (rtlsmith.toml) in parallel
     #[command(after_help = EXIT_CODES)]
     Regress(RegressArgs),
+    /// Inspect a benchmark suite (VerilogEval v1/v2, RTLLM)
+    #[command(subcommand)]
+    Suite(SuiteCommand),
+    /// Judge reference solutions or candidate samples of a suite by simulation
+    #[command(after_help = EVAL_HELP, args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+    Eval(EvalArgs),
+}
+
+pub const EVAL_HELP: &str = "\
+Suites: verilog-eval-v2 (a dataset_spec-to-rtl or dataset_code-complete-iccad2023 folder),
+verilog-eval-v1 (VerilogEval_Human.jsonl / VerilogEval_Machine.jsonl), rtllm (the RTLLM root,
+v2.0 or v1.1).
+
+The run directory gets results.jsonl (append-only; rerun the same command to resume),
+references.jsonl, summary.json, report.md, junit.xml and, with --references, errata.json.
+
+Exit codes: 0 the evaluation completed and its reports are written (whatever the scores);
+2 usage, suite or samples error; 3 the simulator is missing; 130 interrupted (rerun to resume).";
+
+#[derive(Subcommand, Debug)]
+pub enum SuiteCommand {
+    /// List a suite's problems with their ids and interface summary
+    List {
+        /// verilog-eval-v2, verilog-eval-v1 or rtllm
+        suite: String,
+        /// The suite's folder (or JSONL file for verilog-eval-v1)
+        path: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    #[command(subcommand)]
+    pub command: Option<EvalCommand>,
+    /// verilog-eval-v2, verilog-eval-v1 or rtllm
+    #[arg(required = true)]
+    pub suite: Option<String>,
+    /// The suite's folder (or JSONL file for verilog-eval-v1)
+    #[arg(required = true)]
+    pub path: Option<PathBuf>,
+    /// Judge the suite's own reference solutions (calibration; writes errata.json)
+    #[arg(long, conflicts_with = "samples", required_unless_present = "samples")]
+    pub references: bool,
+    /// Candidates: JSONL lines {\"task_id\", \"completion\"} or a folder <task_id>/<name>.sv
+    #[arg(long, value_name = "DIR|FILE")]
+    pub samples: Option<PathBuf>,
+    /// Simulator (icarus uses the official flags -Wall -Winfloop -Wno-timescale -g2012 -s tb)
+    #[arg(long, value_enum, default_value = "icarus")]
+    pub sim: OneSim,
+    /// Simulations in parallel (default: number of CPUs)
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Seconds a simulation may run before it is killed (verdict T)
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Run directory (default: rtlsmith-eval/<suite>-<variant>-<sim>-<mode>)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Only this shard of the problems: I/N with 1 <= I <= N (merge the shards afterwards)
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Do not read or write the persisted verdict cache
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Where verdicts and durations are cached (default: $XDG_CACHE_HOME/rtlsmith or ~/.cache/rtlsmith)
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EvalCommand {
+    /// Merge run directories (e.g. shards) into one report
+    Merge {
+        /// Run directories to merge
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the merged run is written
+        #[arg(long, value_name = "DIR", required = true)]
+        out: PathBuf,
+    },
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OneSim {
+    Icarus,
+    Verilator,
+}
+
+impl OneSim {
+    pub fn kind(self) -> SimKind {
+        match self {
+            OneSim::Icarus => SimKind::Icarus,
+            OneSim::Verilator => SimKind::Verilator,
+        }
+    }
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

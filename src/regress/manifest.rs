@@ -289,6 +289,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
                 defines,
                 top: Some(rc.top.clone()),
                 parameters,
+                extra_args: Vec::new(),
             },
             simulators,
             timeout: secs(rc.timeout.or(d.timeout), 60.0, "timeout")?,

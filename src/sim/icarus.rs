@@ -15,6 +15,7 @@ fn common_args(design: &Design) -> Vec<String> {
         a.push(d.to_string_lossy().into_owned());
     }
     a.extend(design.define_flags());
+    a.extend(design.extra_args.iter().cloned());
     a
 }
 

@@ -95,6 +95,8 @@ pub struct Design {
     pub top: Option<String>,
     /// Top-level parameter overrides, values as Verilog expressions.
     pub parameters: Vec<(String, String)>,
+    /// Extra compiler flags for this backend (e.g. the official VerilogEval iverilog flags).
+    pub extra_args: Vec<String>,
 }
 
 impl Design {
@@ -232,6 +234,8 @@ impl fmt::Display for Status {
 pub struct PhaseLog {
     pub command: String,
     pub exit: String,
+    #[serde(skip)]
+    pub outcome: Exit,
     pub seconds: f64,
     pub output: String,
     pub elided_bytes: u64,
@@ -242,6 +246,7 @@ impl PhaseLog {
         PhaseLog {
             command: o.command.clone(),
             exit: o.exit.to_string(),
+            outcome: o.exit,
             seconds: o.duration.as_secs_f64(),
             output: o.combined(),
             elided_bytes: o.stdout.elided() + o.stderr.elided(),

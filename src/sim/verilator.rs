@@ -16,6 +16,7 @@ fn common_args(design: &Design) -> Vec<String> {
         a.push(format!("-I{}", d.to_string_lossy()));
     }
     a.extend(design.define_flags());
+    a.extend(design.extra_args.iter().cloned());
     a
 }
 

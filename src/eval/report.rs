@@ -1,0 +1,316 @@
+//! Evaluation reports: `summary.json` (versioned), `report.md`, `junit.xml`, `errata.json`, and
+//! pass@k with the unbiased estimator of Chen et al. (2021).
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use serde::{Deserialize, Serialize};
+
+use super::judge::code_meaning;
+use super::{EvalError, ResultLine, RunMeta, io_err};
+use crate::suite::Suite;
+
+/// pass@k = 1 − C(n−c, k) / C(n, k), computed as a product to stay exact for large n.
+pub fn pass_at_k(n: usize, c: usize, k: usize) -> f64 {
+    if k == 0 || k > n {
+        return f64::NAN;
+    }
+    if n - c < k {
+        return 1.0;
+    }
+    let mut prod = 1.0;
+    for i in (n - c + 1)..=n {
+        prod *= 1.0 - k as f64 / i as f64;
+    }
+    1.0 - prod
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProblemSummary {
+    pub id: String,
+    /// samples judged
+    pub n: usize,
+    /// samples passed
+    pub c: usize,
+    /// failure-code counts (`.` for passes)
+    pub codes: BTreeMap<String, usize>,
+    /// the problem's own reference fails its testbench under this simulator
+    pub erratum: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Erratum {
+    pub id: String,
+    pub code: char,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub format_version: u32,
+    pub suite: String,
+    pub variant: String,
+    pub simulator: String,
+    pub simulator_version: String,
+    pub flags: Vec<String>,
+    pub mode: String,
+    pub problems: Vec<ProblemSummary>,
+    /// k → mean pass@k over the problems with at least k samples
+    pub pass_at: BTreeMap<usize, f64>,
+    pub samples: usize,
+    pub passed: usize,
+    /// samples whose verdict was reused from the cache or an identical candidate
+    pub reused: usize,
+    pub errata: Vec<Erratum>,
+    pub wall_seconds: f64,
+    /// total compile + run time of the simulations behind these verdicts
+    pub sim_seconds: f64,
+}
+
+impl Summary {
+    pub fn build(
+        meta: &RunMeta,
+        suite: &Suite,
+        results: &[ResultLine],
+        refs: &[ResultLine],
+        wall: Duration,
+    ) -> Summary {
+        let mut s = Self::build_without_suite(meta, results, refs);
+        s.wall_seconds = wall.as_secs_f64();
+        // keep suite order; problems with no samples are left out (sharded or partial runs)
+        let order: HashMap<&str, usize> = suite
+            .problems
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.as_str(), i))
+            .collect();
+        s.problems
+            .sort_by_key(|p| order.get(p.id.as_str()).copied().unwrap_or(usize::MAX));
+        s
+    }
+
+    pub fn build_without_suite(
+        meta: &RunMeta,
+        results: &[ResultLine],
+        refs: &[ResultLine],
+    ) -> Summary {
+        let mut errata: BTreeMap<String, Erratum> = BTreeMap::new();
+        for r in refs {
+            if !r.verdict.passed {
+                errata.insert(
+                    r.task_id.clone(),
+                    Erratum {
+                        id: r.task_id.clone(),
+                        code: r.verdict.code,
+                        reason: r.verdict.reason.clone(),
+                    },
+                );
+            } else {
+                errata.remove(&r.task_id);
+            }
+        }
+        let mut per: BTreeMap<String, ProblemSummary> = BTreeMap::new();
+        let mut reused = 0;
+        let mut sim_seconds = 0.0;
+        for r in results {
+            let p = per
+                .entry(r.task_id.clone())
+                .or_insert_with(|| ProblemSummary {
+                    id: r.task_id.clone(),
+                    n: 0,
+                    c: 0,
+                    codes: BTreeMap::new(),
+                    erratum: errata.contains_key(&r.task_id),
+                });
+            p.n += 1;
+            if r.verdict.passed {
+                p.c += 1;
+            }
+            *p.codes.entry(r.verdict.code.to_string()).or_default() += 1;
+            if r.cached {
+                reused += 1;
+            } else {
+                sim_seconds += r.verdict.seconds;
+            }
+        }
+        let problems: Vec<ProblemSummary> = per.into_values().collect();
+        let mut pass_at = BTreeMap::new();
+        for k in [1usize, 5, 10] {
+            let vals: Vec<f64> = problems
+                .iter()
+                .filter(|p| p.n >= k)
+                .map(|p| pass_at_k(p.n, p.c, k))
+                .collect();
+            if !vals.is_empty() {
+                pass_at.insert(k, vals.iter().sum::<f64>() / vals.len() as f64);
+            }
+        }
+        Summary {
+            format_version: super::FORMAT_VERSION,
+            suite: meta.suite.name().into(),
+            variant: meta.variant.clone(),
+            simulator: meta.simulator.name().into(),
+            simulator_version: meta.simulator_version.clone(),
+            flags: meta.flags.clone(),
+            mode: meta.mode.clone(),
+            samples: results.len(),
+            passed: results.iter().filter(|r| r.verdict.passed).count(),
+            reused,
+            problems,
+            pass_at,
+            errata: errata.into_values().collect(),
+            wall_seconds: 0.0,
+            sim_seconds,
+        }
+    }
+
+    /// The failure-class histogram over all samples.
+    pub fn histogram(&self) -> BTreeMap<String, usize> {
+        let mut h = BTreeMap::new();
+        for p in &self.problems {
+            for (k, v) in &p.codes {
+                *h.entry(k.clone()).or_default() += v;
+            }
+        }
+        h
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut s = String::new();
+        s.push_str(&format!(
+            "# rtlsmith eval: {} ({})\n\n",
+            self.suite, self.variant
+        ));
+        s.push_str(&format!(
+            "Simulator: {} — `{}`; flags `{}`; mode: {}.\n\n",
+            self.simulator,
+            self.simulator_version,
+            self.flags.join(" "),
+            self.mode
+        ));
+        s.push_str(&format!(
+            "{} samples over {} problems, {} passed; {} verdicts reused; simulation time {:.1} s, wall {:.1} s.\n\n",
+            self.samples,
+            self.problems.len(),
+            self.passed,
+            self.reused,
+            self.sim_seconds,
+            self.wall_seconds
+        ));
+        s.push_str("| metric | value |\n|---|---|\n");
+        for (k, v) in &self.pass_at {
+            s.push_str(&format!("| pass@{k} | {:.2}% |\n", v * 100.0));
+        }
+        s.push_str("\n## Failure classes\n\n| code | meaning | samples |\n|---|---|---|\n");
+        for (code, n) in self.histogram() {
+            let c = code.chars().next().unwrap_or('?');
+            s.push_str(&format!("| `{code}` | {} | {n} |\n", code_meaning(c)));
+        }
+        if !self.errata.is_empty() {
+            s.push_str("\n## Errata (the reference fails its own testbench under this simulator)\n\n| problem | code | reason |\n|---|---|---|\n");
+            for e in &self.errata {
+                s.push_str(&format!(
+                    "| {} | `{}` | {} |\n",
+                    e.id,
+                    e.code,
+                    e.reason.replace('|', "\\|")
+                ));
+            }
+        }
+        s.push_str(
+            "\n## Problems\n\n| problem | n | c | pass rate | codes |\n|---|---|---|---|---|\n",
+        );
+        for p in &self.problems {
+            let codes: Vec<String> = p.codes.iter().map(|(k, v)| format!("`{k}`×{v}")).collect();
+            s.push_str(&format!(
+                "| {}{} | {} | {} | {:.0}% | {} |\n",
+                p.id,
+                if p.erratum { " (erratum)" } else { "" },
+                p.n,
+                p.c,
+                100.0 * p.c as f64 / p.n.max(1) as f64,
+                codes.join(" ")
+            ));
+        }
+        s
+    }
+}
+
+fn junit(summary: &Summary, results: &[ResultLine]) -> String {
+    let mut r = Report::new("rtlsmith-eval");
+    let mut suite = TestSuite::new(format!(
+        "{}.{}.{}",
+        summary.suite, summary.variant, summary.simulator
+    ));
+    let errata: std::collections::HashSet<&str> =
+        summary.errata.iter().map(|e| e.id.as_str()).collect();
+    let mut sorted: Vec<&ResultLine> = results.iter().collect();
+    sorted.sort_by(|a, b| (&a.task_id, a.sample).cmp(&(&b.task_id, b.sample)));
+    for l in sorted {
+        let status = if l.verdict.passed {
+            TestCaseStatus::success()
+        } else {
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            st.set_type(l.verdict.code.to_string());
+            let mut msg = l.verdict.reason.clone();
+            if errata.contains(l.task_id.as_str()) {
+                msg.push_str(" [erratum: the reference fails too]");
+            }
+            st.set_message(msg);
+            st
+        };
+        let mut tc = TestCase::new(format!("sample{:02}", l.sample), status);
+        tc.set_classname(l.task_id.clone());
+        tc.set_time(Duration::from_secs_f64(l.verdict.seconds));
+        suite.add_test_case(tc);
+    }
+    r.add_test_suite(suite);
+    r.to_string().unwrap_or_default()
+}
+
+fn write(path: &Path, text: &str) -> Result<(), EvalError> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, text).map_err(io_err(path))?;
+    std::fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+pub fn write_all(
+    out: &Path,
+    summary: &Summary,
+    results: &[ResultLine],
+    references: bool,
+) -> Result<(), EvalError> {
+    write(
+        &out.join("summary.json"),
+        &serde_json::to_string_pretty(summary).unwrap_or_default(),
+    )?;
+    write(&out.join("report.md"), &summary.markdown())?;
+    write(&out.join("junit.xml"), &junit(summary, results))?;
+    if references || !summary.errata.is_empty() {
+        write(
+            &out.join("errata.json"),
+            &serde_json::to_string_pretty(&summary.errata).unwrap_or_default(),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pass_at_k_matches_the_closed_form() {
+        // n = 20, c = 5: pass@1 = 5/20
+        assert!((pass_at_k(20, 5, 1) - 0.25).abs() < 1e-12);
+        // 1 - C(15,5)/C(20,5) = 1 - 3003/15504
+        assert!((pass_at_k(20, 5, 5) - (1.0 - 3003.0 / 15504.0)).abs() < 1e-12);
+        assert_eq!(pass_at_k(10, 0, 5), 0.0);
+        assert_eq!(pass_at_k(10, 8, 5), 1.0);
+        assert!(pass_at_k(3, 1, 5).is_nan());
+        // the N+1 denominator bug of RTLLM's script would give 1/6 here
+        assert!((pass_at_k(5, 1, 1) - 0.2).abs() < 1e-12);
+    }
+}
