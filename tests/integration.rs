@@ -5,3 +5,5 @@
 mod cli;
 #[path = "integration/diagnostics.rs"]
 mod diagnostics;
+#[path = "integration/eval.rs"]
+mod eval;

@@ -32,6 +32,8 @@ pub enum Refusal {
     ForeignCode,
     /// Nothing to judge.
     Empty,
+    /// The sample file is not valid UTF-8 text.
+    NotUtf8,
 }
 
 impl Refusal {
@@ -47,6 +49,7 @@ impl Refusal {
             Refusal::MacroPasting => "macro-pasting",
             Refusal::ForeignCode => "foreign-code",
             Refusal::Empty => "empty",
+            Refusal::NotUtf8 => "not-utf8",
         }
     }
 }

@@ -43,7 +43,7 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    fn refused(r: Refusal, why: String) -> Verdict {
+    pub fn refused(r: Refusal, why: String) -> Verdict {
         Verdict {
             code: 'X',
             passed: false,

@@ -519,11 +519,6 @@ pub async fn run(
         },
         shard: opts.shard.map(|(k, n)| format!("{k}/{n}")),
     };
-    std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
-    write_meta(&opts.out, &meta)?;
-    let scratch = opts.out.join("jobs");
-    std::fs::create_dir_all(&scratch).map_err(io_err(&scratch))?;
-
     let problems = shard_problems(suite, opts.shard);
     let in_shard: HashSet<&str> = problems.iter().map(|p| p.id.as_str()).collect();
     let samples = match source {
@@ -564,6 +559,11 @@ pub async fn run(
                 .collect()
         }
     };
+
+    std::fs::create_dir_all(&opts.out).map_err(io_err(&opts.out))?;
+    write_meta(&opts.out, &meta)?;
+    let scratch = opts.out.join("jobs");
+    std::fs::create_dir_all(&scratch).map_err(io_err(&scratch))?;
 
     let mut cache = Cache::open(opts.cache_dir.clone());
     let (mut refs_journal, ref_lines) = Journal::open(&opts.out.join("references.jsonl"))?;
