@@ -610,11 +610,8 @@ async fn eval_cmd(a: EvalArgs) -> Result<ExitCode, AppError> {
         timeout: Duration::from_secs(a.timeout.max(1)),
         out: out.clone(),
         shard,
-        cache_dir: if a.no_cache {
-            None
-        } else {
-            a.cache_dir.clone().or_else(default_cache_dir)
-        },
+        cache_dir: a.cache_dir.clone().or_else(default_cache_dir),
+        reuse_verdicts: !a.no_cache,
     };
     println!(
         "eval: {} {} ({} problems) on {} → {}",

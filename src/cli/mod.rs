@@ -98,7 +98,8 @@ pub struct EvalArgs {
     /// Only this shard of the problems: I/N with 1 <= I <= N (merge the shards afterwards)
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Do not read or write the persisted verdict cache
+    /// Do not reuse or record verdicts in the persisted cache (job durations are still
+    /// remembered, to schedule the longest jobs first)
     #[arg(long)]
     pub no_cache: bool,
     /// Where verdicts and durations are cached (default: $XDG_CACHE_HOME/rtlsmith or ~/.cache/rtlsmith)

@@ -189,7 +189,9 @@ pub fn classify(log: &str, candidate: &str) -> (char, Option<u64>, Option<u64>) 
                 Some('n')
             } else if line.contains("is declared here as wire") {
                 Some('w')
-            } else if line.contains("Unknown module type") {
+            } else if line.contains("Unknown module type")
+                || line.contains("Cannot find file containing module")
+            {
                 Some('m')
             } else {
                 if line.contains("Unable to bind wire/reg") {
@@ -309,6 +311,10 @@ pub async fn judge(
     }
     // name files as the user knows them, not by their temporary folder
     let raw = raw.replace(&format!("{}/", src_dir.path().display()), "");
+    let raw = match cfg.sim {
+        SimKind::Icarus => raw,
+        SimKind::Verilator => verilator_messages(&raw),
+    };
     let (log, forged) = launder(&raw, &cfg.secret, problem.judging);
     let compiled = r.run.is_some();
     let run_exit = r.run.as_ref().map_or(Exit::Code(-1), |p| p.outcome);
@@ -414,6 +420,34 @@ pub async fn judge(
             Ok(verdict(code, None, None, reason))
         }
     }
+}
+
+static VL_EXCERPT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*(\d+\s*)?\|").unwrap());
+
+/// Verilator quotes source lines under its messages and its build runs make and g++; keep
+/// only what the tools and the simulation said, so a quoted `stats1.errors` is not taken for
+/// an error message.
+fn verilator_messages(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for line in raw.lines() {
+        let t = line.trim_start();
+        let noise = VL_EXCERPT.is_match(line)
+            || t.starts_with("... ")
+            || (line.starts_with(char::is_whitespace) && t.contains(": ... "))
+            || t.starts_with("make: ")
+            || t.starts_with("make[")
+            || t.starts_with("g++ ")
+            || t.starts_with("ccache ")
+            || t.starts_with("/usr/bin/python3 ")
+            || t.starts_with("echo \"\" > ")
+            || t.starts_with("rm V")
+            || t.starts_with("Archive ar ");
+        if !noise {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }
 
 fn first_error_line(log: &str) -> Option<String> {

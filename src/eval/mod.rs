@@ -97,8 +97,11 @@ pub struct EvalOptions {
     pub out: PathBuf,
     /// (index, count), index 1-based.
     pub shard: Option<(usize, usize)>,
-    /// Verdict and duration cache; `None` disables it.
+    /// Where verdicts and job durations persist between runs (`None`: nowhere).
     pub cache_dir: Option<PathBuf>,
+    /// Reuse (and record) verdicts in the cache; durations are remembered either way, for
+    /// scheduling.
+    pub reuse_verdicts: bool,
 }
 
 /// `run.json`: what a run directory holds; a resumed run must match it.
@@ -250,6 +253,7 @@ fn verdict_key(
 /// Persisted verdicts and durations shared by runs.
 struct Cache {
     dir: Option<PathBuf>,
+    reuse: bool,
     verdicts: HashMap<String, Verdict>,
     durations: HashMap<String, f64>,
 }
@@ -262,14 +266,18 @@ struct CacheLine {
 }
 
 impl Cache {
-    fn open(dir: Option<PathBuf>) -> Cache {
+    fn open(dir: Option<PathBuf>, reuse: bool) -> Cache {
         let mut c = Cache {
             dir,
+            reuse,
             verdicts: HashMap::new(),
             durations: HashMap::new(),
         };
         if let Some(d) = &c.dir {
-            if let Ok(text) = std::fs::read_to_string(d.join("verdicts.jsonl")) {
+            if let Some(text) = reuse
+                .then(|| std::fs::read_to_string(d.join("verdicts.jsonl")).ok())
+                .flatten()
+            {
                 for line in text.lines() {
                     if let Ok(l) = serde_json::from_str::<CacheLine>(line) {
                         c.verdicts.insert(l.key, l.verdict);
@@ -284,6 +292,9 @@ impl Cache {
     }
 
     fn put(&mut self, key: &str, v: &Verdict) {
+        if !self.reuse {
+            return;
+        }
         self.verdicts.insert(key.to_string(), v.clone());
         if let Some(d) = &self.dir {
             let line = serde_json::to_string(&CacheLine {
@@ -565,7 +576,7 @@ pub async fn run(
     let scratch = opts.out.join("jobs");
     std::fs::create_dir_all(&scratch).map_err(io_err(&scratch))?;
 
-    let mut cache = Cache::open(opts.cache_dir.clone());
+    let mut cache = Cache::open(opts.cache_dir.clone(), opts.reuse_verdicts);
     let (mut refs_journal, ref_lines) = Journal::open(&opts.out.join("references.jsonl"))?;
     let (mut journal, existing) = Journal::open(&opts.out.join("results.jsonl"))?;
     let started = Instant::now();

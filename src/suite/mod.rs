@@ -146,7 +146,7 @@ impl SuiteError {
                 "pass the suite's folder (or JSONL file for verilog-eval-v1)"
             }
             SuiteError::Malformed { .. } => {
-                "check that the path is the right suite and that its files are complete (see README: Benchmarks)"
+                "check that the path is the right suite and that its files are complete (see README: `rtlsmith eval`)"
             }
             SuiteError::Io { .. } => "check the file's permissions",
         }

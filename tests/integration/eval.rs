@@ -38,9 +38,15 @@ struct Run {
     stderr: String,
 }
 
+/// Durations and verdicts go to a private cache, never the user's.
+fn test_cache() -> PathBuf {
+    std::env::temp_dir().join(format!("rtlsmith-test-cache-{}", std::process::id()))
+}
+
 fn rtlsmith(args: &[&str]) -> Run {
     let out = Command::new(bin())
         .args(args)
+        .env("XDG_CACHE_HOME", test_cache())
         .output()
         .expect("run rtlsmith");
     Run {
@@ -364,6 +370,7 @@ fn a_killed_run_resumes_without_redoing_finished_samples() {
     };
     let mut child = Command::new(bin())
         .args(args(&out))
+        .env("XDG_CACHE_HOME", test_cache())
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -393,7 +400,11 @@ fn a_killed_run_resumes_without_redoing_finished_samples() {
         .map(str::to_string)
         .collect();
     assert!(before.len() >= 20 && before.len() < 156, "{}", before.len());
-    let r = Command::new(bin()).args(args(&out)).output().unwrap();
+    let r = Command::new(bin())
+        .args(args(&out))
+        .env("XDG_CACHE_HOME", test_cache())
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&r.stdout);
     assert_eq!(r.status.code(), Some(0), "{stdout}");
     assert!(
@@ -553,4 +564,48 @@ fn bad_input_gets_clear_errors() {
         "3/2",
     ]);
     assert_eq!(r.code, 2);
+}
+
+#[test]
+fn verilator_judges_with_the_same_codes() {
+    let d = tempfile::tempdir().unwrap();
+    let samples = d.path().join("s.jsonl");
+    std::fs::write(
+        &samples,
+        concat!(
+            r#"{"task_id": "Prob001_and2", "completion": "module TopModule(input a, input b, output y); assign y = a & b; endmodule\n"}"#,
+            "\n",
+            r#"{"task_id": "Prob001_and2", "completion": "module TopModule(input a, input b, output y); assign y = a ^ b; endmodule\n"}"#,
+            "\n",
+            r#"{"task_id": "Prob001_and2", "completion": "module TopModule(input a, input b, output y); nand_gate g(a, b, y); endmodule\n"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let out = d.path().join("o");
+    let r = rtlsmith(&[
+        "eval",
+        "verilog-eval-v2",
+        &fx("ve2"),
+        "--samples",
+        samples.to_str().unwrap(),
+        "--sim",
+        "verilator",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-cache",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let codes: Vec<char> = {
+        let mut l = results(&out);
+        l.sort_by_key(|l| l.sample);
+        l.iter().map(|l| l.code).collect()
+    };
+    assert_eq!(codes, ['.', 'R', 'm']);
+    assert!(
+        summary(&out)["simulator_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("Verilator")
+    );
 }
