@@ -372,6 +372,20 @@ impl Journal {
     }
 }
 
+/// The text judged for a sample: VerilogEval v1 completions follow the prompt's module header;
+/// a code-completion body without its header (VerilogEval v2 code-complete) gets the interface.
+pub fn candidate_text(p: &Problem, sample: &str) -> String {
+    if let Some(prefix) = &p.candidate_prefix {
+        return format!("{prefix}{sample}");
+    }
+    match &p.interface {
+        Some(ifc) if !crate::suite::declared_modules(sample).contains(&p.dut_module) => {
+            format!("{}\n{sample}", ifc.trim_end())
+        }
+        _ => sample.to_string(),
+    }
+}
+
 /// Problems of this shard (1-based index of `count` shards, by position in id order).
 pub fn shard_problems(suite: &Suite, shard: Option<(usize, usize)>) -> Vec<&Problem> {
     suite
@@ -708,10 +722,7 @@ pub async fn run(
             let mut simulate_keys = HashSet::new();
             for s in &samples {
                 let p = suite.get(&s.task_id).expect("known task");
-                let text = s.text.as_deref().map(|t| match &p.candidate_prefix {
-                    Some(prefix) => format!("{prefix}{t}"),
-                    None => t.to_string(),
-                });
+                let text = s.text.as_deref().map(|t| candidate_text(p, t));
                 let ref_samples = calibration.get(&p.id).and_then(|v| v.samples);
                 let key = match &text {
                     Some(t) => verdict_key(p, suite.kind, t, false, ref_samples, &meta),
