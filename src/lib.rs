@@ -7,7 +7,9 @@ arguments, calls into these modules, and maps outcomes to exit codes (see [`Exit
 */
 
 pub mod eval;
+pub mod llm;
 pub mod process;
+pub mod prompts;
 pub mod regress;
 pub mod report;
 pub mod sim;
