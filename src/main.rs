@@ -108,7 +108,7 @@ fn main() {
             Command::Sim(a) => simulate(a).await,
             Command::Regress(a) => regress_cmd(a).await,
             Command::Suite(c) => suite_cmd(c),
-            Command::Eval(a) => eval_cmd(a).await,
+            Command::Eval(a) => eval_cmd(*a).await,
         }
     });
     let code = match outcome {
@@ -532,6 +532,30 @@ fn parse_shard(s: &str) -> Result<(usize, usize), AppError> {
 }
 
 fn print_eval_summary(s: &rtlsmith::eval::report::Summary, out: &Path) {
+    if let Some(l) = &s.llm {
+        let u = &l.usage;
+        println!(
+            "llm: {}{} — {} request(s), {} from cache/replay, {} transport retries, {} re-asked; {} prompt + {} completion tokens; cost {}; at most {} in flight",
+            l.provider,
+            if l.scripted {
+                " (scripted replies, not a model)"
+            } else {
+                ""
+            },
+            u.requests,
+            u.cached,
+            u.retries,
+            l.reasked,
+            u.prompt_tokens,
+            u.completion_tokens,
+            if u.priced {
+                format!("${:.4}", u.cost)
+            } else {
+                "unknown".into()
+            },
+            u.max_in_flight
+        );
+    }
     println!(
         "eval: {} {} on {} ({}): {} samples over {} problems, {} passed, {} reused",
         s.suite,
@@ -584,9 +608,28 @@ async fn eval_cmd(a: EvalArgs) -> Result<ExitCode, AppError> {
     };
     let kind = suite_kind(suite)?;
     let s = rtlsmith::suite::load(kind, path)?;
-    let source = match &a.samples {
-        Some(p) => rtlsmith::eval::Source::Samples(p.clone()),
-        None => rtlsmith::eval::Source::References,
+    let llm_table = regress::manifest::find(Path::new("."))
+        .ok()
+        .map(|p| rtlsmith::llm::config::load(&p))
+        .transpose()
+        .map_err(|e| AppError::usage(e, "fix the [llm] table (README: LLM providers)"))?
+        .flatten()
+        .unwrap_or_default();
+    let model = a.llm.model.clone().or_else(|| {
+        (!a.references && a.samples.is_none())
+            .then(|| llm_table.model.clone())
+            .flatten()
+    });
+    let source = match (&a.samples, a.references, &model) {
+        (Some(p), _, _) => rtlsmith::eval::Source::Samples(p.clone()),
+        (None, true, _) => rtlsmith::eval::Source::References,
+        (None, false, Some(m)) => model_source(m, &a.llm, &llm_table, &s)?,
+        (None, false, None) => {
+            return Err(AppError::usage(
+                "eval needs --references, --samples or --model",
+                "rtlsmith eval --help",
+            ));
+        }
     };
     let shard = a.shard.as_deref().map(parse_shard).transpose()?;
     let sim = a.sim.kind();
@@ -676,5 +719,100 @@ async fn eval_cmd(a: EvalArgs) -> Result<ExitCode, AppError> {
         b.finish_and_clear();
     }
     print_eval_summary(&outcome.summary, &outcome.out);
+    if let Some(r) = &outcome.summary.stop_reason {
+        eprintln!("error: the run stopped early: {r}");
+        eprintln!("  hint: everything finished so far is saved; rerun the same command to resume");
+        return Ok(ExitCode::Failed);
+    }
     Ok(ExitCode::Success)
+}
+
+fn model_source(
+    model: &str,
+    a: &cli::LlmArgs,
+    t: &rtlsmith::llm::config::LlmTable,
+    suite: &rtlsmith::suite::Suite,
+) -> Result<rtlsmith::eval::Source, AppError> {
+    use rtlsmith::llm;
+    let spec =
+        llm::ModelSpec::parse(model).map_err(|e| AppError::usage(e, "rtlsmith eval --help"))?;
+    let timeout = Duration::from_secs(a.request_timeout.or(t.timeout).unwrap_or(120));
+    let provider = llm::build_provider(&spec, timeout).map_err(|e| match e {
+        llm::SetupError::MissingCredential { var, .. } => AppError {
+            code: ExitCode::ToolMissing,
+            message: e.to_string(),
+            hint: format!(
+                "export {var}=… (or use a self-hosted endpoint: openai:MODEL@http://host:port/v1)"
+            ),
+        },
+        llm::SetupError::Invalid(m) => AppError::usage(m, "check --model"),
+    })?;
+    let mut prices = match &a.prices {
+        Some(p) => llm::client::Prices::load(p).map_err(|e| {
+            AppError::usage(
+                e,
+                "a price table maps model names to [input, output] US dollars per million tokens",
+            )
+        })?,
+        None => llm::client::Prices::builtin(),
+    };
+    prices.0.extend(t.prices.clone());
+    let cache_dir = (!a.no_llm_cache && a.replay.is_none())
+        .then(default_cache_dir)
+        .flatten()
+        .map(|d| d.join("llm"));
+    let cfg = llm::ClientConfig {
+        timeout,
+        max_retries: a.max_retries.or(t.max_retries).unwrap_or(6),
+        concurrency: a.concurrency.or(t.concurrency).unwrap_or(4),
+        rpm: a.rpm.or(t.rpm),
+        cache_dir,
+        record: a.record.clone(),
+        replay: a.replay.clone(),
+        prices,
+        max_tokens_total: a.max_tokens_total.or(t.max_tokens_total),
+        max_cost: a.max_cost.or(t.max_cost),
+        ..llm::ClientConfig::default()
+    };
+    let client =
+        llm::Client::new(provider, cfg).map_err(|e| AppError::usage(e.to_string(), e.hint()))?;
+    let prompts = rtlsmith::prompts::Prompts::load(a.prompts.as_deref())
+        .map_err(|e| AppError::usage(e.to_string(), "fix the template (minijinja syntax)"))?;
+    let examples = if a.shots == 0 {
+        String::new()
+    } else {
+        let dir = a
+            .examples_dir
+            .clone()
+            .unwrap_or_else(|| rtlsmith::eval::generate::default_examples_dir(&suite.root));
+        rtlsmith::eval::generate::load_examples(&dir, &suite.variant, a.shots)
+            .map_err(|e| AppError::usage(e, "pass --examples-dir, or --shots 0"))?
+    };
+    let params = rtlsmith::eval::generate::GenConfig {
+        model: model.to_string(),
+        provider_label: client.label(),
+        provider_kind: client.provider_kind().to_string(),
+        n: a.n.or(t.n).unwrap_or(1).max(1),
+        temperature: a.temperature.or(t.temperature).or(Some(0.85)),
+        top_p: a.top_p.or(t.top_p).or(Some(0.95)),
+        max_tokens: a.max_tokens.or(t.max_tokens).unwrap_or(1024),
+        seed: a.seed.or(t.seed),
+        shots: a.shots,
+        reasks: a.reasks,
+        prompt_overrides: prompts.overridden.clone(),
+    };
+    if client.provider_kind() == "scripted" {
+        eprintln!(
+            "note: scripted replies ({}): the samples are not a model's work",
+            client.label()
+        );
+    }
+    Ok(rtlsmith::eval::Source::Model(std::sync::Arc::new(
+        rtlsmith::eval::ModelSource {
+            client: std::sync::Arc::new(client),
+            prompts,
+            params,
+            examples,
+        },
+    )))
 }

@@ -7,3 +7,5 @@ mod cli;
 mod diagnostics;
 #[path = "integration/eval.rs"]
 mod eval;
+#[path = "integration/llm.rs"]
+mod llm;

@@ -11,7 +11,7 @@ Exit codes:
   0  everything checked passed
   1  something checked failed (a testbench, a lint error, a simulator verdict)
   2  usage or configuration error (bad arguments, missing input file, malformed manifest)
-  3  a required tool is missing (iverilog, vvp, verilator, make, g++)
+  3  a required tool or credential is missing (iverilog, vvp, verilator, make, g++; an API key)
   130  interrupted (Ctrl-C); every simulator process was stopped";
 
 #[derive(Parser, Debug)]
@@ -42,7 +42,7 @@ pub enum Command {
     Suite(SuiteCommand),
     /// Judge reference solutions or candidate samples of a suite by simulation
     #[command(after_help = EVAL_HELP, args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
-    Eval(EvalArgs),
+    Eval(Box<EvalArgs>),
 }
 
 pub const EVAL_HELP: &str = "\
@@ -54,7 +54,8 @@ The run directory gets results.jsonl (append-only; rerun the same command to res
 references.jsonl, summary.json, report.md, junit.xml and, with --references, errata.json.
 
 Exit codes: 0 the evaluation completed and its reports are written (whatever the scores);
-2 usage, suite or samples error; 3 the simulator is missing; 130 interrupted (rerun to resume).";
+1 a model run stopped early (budget, provider error; rerun to resume); 2 usage, suite or
+samples error; 3 the simulator or an API key is missing; 130 interrupted (rerun to resume).";
 
 #[derive(Subcommand, Debug)]
 pub enum SuiteCommand {
@@ -78,7 +79,7 @@ pub struct EvalArgs {
     #[arg(required = true)]
     pub path: Option<PathBuf>,
     /// Judge the suite's own reference solutions (calibration; writes errata.json)
-    #[arg(long, conflicts_with = "samples", required_unless_present = "samples")]
+    #[arg(long, conflicts_with = "samples")]
     pub references: bool,
     /// Candidates: JSONL lines {\"task_id\", \"completion\"} or a folder <task_id>/<name>.sv
     #[arg(long, value_name = "DIR|FILE")]
@@ -105,6 +106,74 @@ pub struct EvalArgs {
     /// Where verdicts and durations are cached (default: $XDG_CACHE_HOME/rtlsmith or ~/.cache/rtlsmith)
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub llm: LlmArgs,
+}
+
+/// Generating samples with a model (`--model`); defaults from `[llm]` in rtlsmith.toml.
+#[derive(Args, Debug, Clone, Default)]
+pub struct LlmArgs {
+    /// Generate the samples with this model: openai:MODEL[@BASE_URL], anthropic:MODEL, or
+    /// scripted:REPLIES.jsonl (a test double, labelled as such in every report)
+    #[arg(long, value_name = "PROVIDER:MODEL", conflicts_with_all = ["references", "samples"])]
+    pub model: Option<String>,
+    /// Samples per problem
+    #[arg(long, value_name = "N")]
+    pub n: Option<usize>,
+    /// Sampling temperature (default 0.85, as VerilogEval)
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// Nucleus sampling (default 0.95, as VerilogEval)
+    #[arg(long)]
+    pub top_p: Option<f64>,
+    /// Reply length limit in tokens (default 1024, as VerilogEval)
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// Base seed (sample i uses seed + i; providers without seeds ignore it)
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// In-context examples, 0 to 4 (VerilogEval v2: the official example files)
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=4))]
+    pub shots: u32,
+    /// Folder with verilog-example-prefix_<task>_<K>-shot.txt (default: <dataset>/../scripts)
+    #[arg(long, value_name = "DIR")]
+    pub examples_dir: Option<PathBuf>,
+    /// Re-asks after a malformed reply, per sample (0 reproduces the official protocol)
+    #[arg(long, default_value_t = 2)]
+    pub reasks: u32,
+    /// Requests in flight at once
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Requests per minute
+    #[arg(long)]
+    pub rpm: Option<u32>,
+    /// Seconds before a request is abandoned (and retried)
+    #[arg(long)]
+    pub request_timeout: Option<u64>,
+    /// Transport retries per request (backoff with jitter; Retry-After honoured)
+    #[arg(long)]
+    pub max_retries: Option<u32>,
+    /// Stop cleanly once this many tokens were used
+    #[arg(long)]
+    pub max_tokens_total: Option<u64>,
+    /// Stop cleanly once the estimated cost (US dollars) reaches this
+    #[arg(long)]
+    pub max_cost: Option<f64>,
+    /// Price table (JSON or TOML: {"model": [input_per_Mtok, output_per_Mtok]})
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Write every exchange of the run to this session file
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    pub record: Option<PathBuf>,
+    /// Serve every request from this session file, without network; a request it lacks fails
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Do not read or write the LLM response cache
+    #[arg(long)]
+    pub no_llm_cache: bool,
+    /// Folder of prompt templates overriding the built-in ones, file by file
+    #[arg(long, value_name = "DIR", env = "RTLSMITH_PROMPTS")]
+    pub prompts: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

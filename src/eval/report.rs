@@ -67,6 +67,23 @@ pub struct Summary {
     pub wall_seconds: f64,
     /// total compile + run time of the simulations behind these verdicts
     pub sim_seconds: f64,
+    /// Model runs: who answered, tokens, cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<LlmSummary>,
+    /// Set when the run stopped before every sample was judged (`budget_exhausted: …`,
+    /// `llm_error: …`); rerun to resume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LlmSummary {
+    /// The provider's label; `scripted:…` replies are not a model's work.
+    pub provider: String,
+    pub scripted: bool,
+    pub usage: crate::llm::Usage,
+    /// Samples whose first reply was malformed and that were re-asked.
+    pub reasked: usize,
 }
 
 impl Summary {
@@ -163,6 +180,8 @@ impl Summary {
             errata: errata.into_values().collect(),
             wall_seconds: 0.0,
             sim_seconds,
+            llm: None,
+            stop_reason: None,
         }
     }
 
@@ -199,10 +218,46 @@ impl Summary {
             self.sim_seconds,
             self.wall_seconds
         ));
+        if let Some(l) = &self.llm {
+            if l.scripted {
+                s.push_str(&format!(
+                    "**Scripted replies ({}): these samples are not a model's work.**\n\n",
+                    l.provider
+                ));
+            } else {
+                s.push_str(&format!("Model: `{}`.\n\n", l.provider));
+            }
+        }
+        if let Some(r) = &self.stop_reason {
+            s.push_str(&format!(
+                "**Stopped early: {r}.** Rerun the same command to resume.\n\n"
+            ));
+        }
         s.push_str("| metric | value |\n|---|---|\n");
         for (k, v) in &self.pass_at {
             s.push_str(&format!("| pass@{k} | {:.2}% |\n", v * 100.0));
         }
+        if let Some(l) = &self.llm {
+            let u = &l.usage;
+            s.push_str(&format!(
+                "| requests | {} (+{} from cache/replay, {} transport retries) |\n",
+                u.requests, u.cached, u.retries
+            ));
+            s.push_str(&format!(
+                "| tokens | {} prompt + {} completion |\n",
+                u.prompt_tokens, u.completion_tokens
+            ));
+            s.push_str(&format!(
+                "| cost | {} |\n",
+                if u.priced {
+                    format!("${:.4}", u.cost)
+                } else {
+                    "unknown (no price for this model)".to_string()
+                }
+            ));
+            s.push_str(&format!("| re-asked samples | {} |\n", l.reasked));
+        }
+        s.push_str(&format!("| wall time | {:.1} s |\n", self.wall_seconds));
         s.push_str("\n## Failure classes\n\n| code | meaning | samples |\n|---|---|---|\n");
         for (code, n) in self.histogram() {
             let c = code.chars().next().unwrap_or('?');

@@ -14,6 +14,7 @@ iterations (the pipeline) are separate counters.
 
 pub mod anthropic;
 pub mod client;
+pub mod config;
 pub mod extract;
 pub mod openai;
 pub mod scripted;

@@ -102,6 +102,10 @@ struct RawManifest {
     defaults: RawDefaults,
     #[serde(default, rename = "case")]
     cases: Vec<RawCase>,
+    /// `[llm]` belongs to the LLM layer (crate::llm::config); the regression ignores it.
+    #[serde(default)]
+    #[expect(dead_code, reason = "read by crate::llm::config, accepted here")]
+    llm: Option<toml::Table>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
