@@ -18,7 +18,7 @@ Exit codes:
 #[command(
     name = "rtlsmith",
     version,
-    about = "Verified RTL from specifications; regression runs on Icarus Verilog and Verilator",
+    about = "Verified RTL: simulation on Icarus Verilog and Verilator, regressions, and LLM benchmarks (VerilogEval, RTLLM) judged by simulation",
     after_help = EXIT_CODES
 )]
 pub struct Cli {

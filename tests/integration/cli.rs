@@ -48,8 +48,10 @@ fn help_documents_exit_codes() {
         "lint",
         "sim",
         "regress",
+        "suite",
+        "eval",
         "Exit codes",
-        "3  a required tool is missing",
+        "3  a required tool or credential is missing",
     ] {
         assert!(
             r.stdout.contains(needle),
