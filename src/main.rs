@@ -698,6 +698,19 @@ async fn eval_cmd(a: EvalArgs) -> Result<ExitCode, AppError> {
                 None => println!("{msg}"),
             }
         }
+        rtlsmith::eval::Event::Generating { samples, to_generate, already_done } => {
+            let msg = format!(
+                "eval: {samples} sample(s); {already_done} already judged in this run directory; {to_generate} to generate and judge"
+            );
+            match &bar2 {
+                Some(b) => {
+                    b.set_length(*samples as u64);
+                    b.set_position(*already_done as u64);
+                    b.println(msg);
+                }
+                None => println!("{msg}"),
+            }
+        }
         rtlsmith::eval::Event::Calibrated { task_id, verdict } => {
             if !verdict.passed {
                 let msg = format!("erratum: reference of {task_id} fails: {} {}", verdict.code, verdict.reason);

@@ -9,3 +9,5 @@ mod diagnostics;
 mod eval;
 #[path = "integration/llm.rs"]
 mod llm;
+#[path = "integration/prompts.rs"]
+mod prompts;

@@ -434,6 +434,12 @@ pub enum Event {
         to_simulate: usize,
         already_done: usize,
     },
+    /// A model run: samples wanted, already judged (resume), still to generate and judge.
+    Generating {
+        samples: usize,
+        to_generate: usize,
+        already_done: usize,
+    },
     Calibrated {
         task_id: String,
         verdict: Verdict,
@@ -947,9 +953,9 @@ async fn model_phase<F: Fn(&Event) + Send + Sync>(
             }
         }
     }
-    (p.on_event)(&Event::Planned {
+    (p.on_event)(&Event::Generating {
         samples: p.problems.len() * p.ms.params.n,
-        to_simulate: todo.len(),
+        to_generate: todo.len(),
         already_done: done.len(),
     });
     let cache = Arc::new(StdMutex::new(p.cache));
