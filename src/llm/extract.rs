@@ -20,6 +20,8 @@ pub enum Malformed {
     Truncated,
     /// Has code but no `endmodule`.
     NoEndmodule,
+    /// JSON was asked for; what came back does not parse (the parser's message).
+    InvalidJson(String),
 }
 
 impl Malformed {
@@ -32,6 +34,7 @@ impl Malformed {
                 "was cut off by the length limit before the code was complete".into()
             }
             Malformed::NoEndmodule => "had code without a closing endmodule".into(),
+            Malformed::InvalidJson(e) => format!("was not valid JSON ({e})"),
         }
     }
 
@@ -41,6 +44,7 @@ impl Malformed {
             Malformed::SeveralBlocks(_) => "several-blocks",
             Malformed::Truncated => "truncated",
             Malformed::NoEndmodule => "no-endmodule",
+            Malformed::InvalidJson(_) => "invalid-json",
         }
     }
 }
@@ -129,6 +133,24 @@ pub fn extract(choice: &Choice, body_only: bool) -> Result<String, Malformed> {
     Ok(format!("{}\n", code.trim_matches('\n')))
 }
 
+/// Extract a JSON value from a reply that was asked for one: a ```json block, or the text from
+/// the first `{` or `[` to the matching last `}` or `]`.
+pub fn extract_json(choice: &Choice) -> Result<serde_json::Value, Malformed> {
+    if choice.truncated() {
+        return Err(Malformed::Truncated);
+    }
+    let text = &choice.text;
+    let candidate = code_blocks(text).into_iter().next().unwrap_or_else(|| {
+        let start = text.find(['{', '[']).unwrap_or(0);
+        let end = text.rfind(['}', ']']).map_or(text.len(), |e| e + 1);
+        text[start..end.max(start)].to_string()
+    });
+    if candidate.trim().is_empty() {
+        return Err(Malformed::NoCode);
+    }
+    serde_json::from_str(&candidate).map_err(|e| Malformed::InvalidJson(e.to_string()))
+}
+
 fn strip_fences(s: &str) -> String {
     s.lines()
         .filter(|l| !l.trim_start().starts_with("```"))
@@ -215,5 +237,23 @@ mod tests {
             extract(&c("[BEGIN]\nmodule TopModule(output y);\n[DONE]"), false),
             Err(Malformed::NoEndmodule)
         );
+    }
+
+    #[test]
+    fn json_replies() {
+        let v = extract_json(&c("Here it is:\n```json\n{\"a\": [1, 2]}\n```")).unwrap();
+        assert_eq!(v["a"][1], 2);
+        assert_eq!(
+            extract_json(&c("Sure! {\"ok\": true} Done.")).unwrap()["ok"],
+            true
+        );
+        assert!(matches!(
+            extract_json(&c("{\"a\": 1,}")),
+            Err(Malformed::InvalidJson(_))
+        ));
+        assert!(matches!(
+            extract_json(&c("no json here")),
+            Err(Malformed::InvalidJson(_))
+        ));
     }
 }
