@@ -13,6 +13,7 @@ pub mod prompts;
 pub mod regress;
 pub mod report;
 pub mod sim;
+pub mod spec;
 pub mod suite;
 
 /// Exit codes of the `rtlsmith` binary (documented in `--help` and the README).

@@ -13,7 +13,8 @@ use clap::Parser;
 use regex::Regex;
 
 use cli::{
-    Cli, Command, EvalArgs, EvalCommand, LintArgs, RegressArgs, SimArgs, SourceArgs, SuiteCommand,
+    Cli, Command, EvalArgs, EvalCommand, IngestArgs, LintArgs, RegressArgs, SimArgs, SourceArgs,
+    SpecFormat, SuiteCommand,
 };
 use rtlsmith::ExitCode;
 use rtlsmith::regress::{self, RegressOptions};
@@ -108,6 +109,7 @@ fn main() {
             Command::Sim(a) => simulate(a).await,
             Command::Regress(a) => regress_cmd(a).await,
             Command::Suite(c) => suite_cmd(c),
+            Command::Ingest(a) => ingest_cmd(a),
             Command::Eval(a) => eval_cmd(*a).await,
         }
     });
@@ -828,4 +830,115 @@ fn model_source(
             examples,
         },
     )))
+}
+
+fn ingest_cmd(a: IngestArgs) -> Result<ExitCode, AppError> {
+    use rtlsmith::spec;
+    let s = spec::ingest(&a.file).map_err(|e| AppError {
+        code: match e {
+            spec::IngestError::ToolMissing { .. } => ExitCode::ToolMissing,
+            _ => ExitCode::Usage,
+        },
+        hint: e.hint().to_string(),
+        message: e.to_string(),
+    })?;
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
+    let text = match a.format {
+        Some(SpecFormat::Json) => serde_json::to_string_pretty(&s).unwrap_or_default() + "\n",
+        Some(SpecFormat::Md) => spec::to_markdown(&s),
+        None => {
+            let mut t = String::new();
+            t.push_str(&format!(
+                "{}: {} ({}{}), read with {}\n",
+                s.source.path,
+                s.title.as_deref().unwrap_or("(untitled)"),
+                s.source.format,
+                s.source
+                    .pages
+                    .map(|p| format!(", {p} pages"))
+                    .unwrap_or_default(),
+                s.source.reader
+            ));
+            let secs = s.all_sections();
+            t.push_str(&format!("  sections: {}\n", secs.len()));
+            for sec in secs.iter().filter(|x| x.level <= 2).take(40) {
+                t.push_str(&format!(
+                    "    {}{} {}\n",
+                    "  ".repeat(sec.level.saturating_sub(1) as usize),
+                    sec.number.as_deref().unwrap_or("-"),
+                    sec.title
+                ));
+            }
+            let tables = s.tables();
+            let kinds = |k: spec::TableKind| tables.iter().filter(|t| t.kind == k).count();
+            t.push_str(&format!(
+                "  tables: {} ({} ports, {} parameters, {} registers, {} bit fields, {} other)\n",
+                tables.len(),
+                kinds(spec::TableKind::Ports),
+                kinds(spec::TableKind::Parameters),
+                kinds(spec::TableKind::Registers),
+                kinds(spec::TableKind::Fields),
+                kinds(spec::TableKind::Other)
+            ));
+            for (iface, n) in s.interfaces() {
+                t.push_str(&format!(
+                    "  interface {}: {n} ports\n",
+                    if iface.is_empty() {
+                        "(unnamed)"
+                    } else {
+                        &iface
+                    }
+                ));
+            }
+            let names: Vec<&str> = s.ports.iter().map(|p| p.name.as_str()).collect();
+            t.push_str(&format!(
+                "  ports ({}): {}\n",
+                names.len(),
+                names.join(", ")
+            ));
+            let names: Vec<&str> = s.parameters.iter().map(|p| p.name.as_str()).collect();
+            t.push_str(&format!(
+                "  parameters ({}): {}\n",
+                names.len(),
+                names.join(", ")
+            ));
+            let regs: Vec<String> = s
+                .registers
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}@{}{}",
+                        r.name,
+                        r.offset.as_deref().unwrap_or("?"),
+                        if r.fields.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({} fields)", r.fields.len())
+                        }
+                    )
+                })
+                .collect();
+            t.push_str(&format!(
+                "  registers ({}): {}\n",
+                regs.len(),
+                regs.join(", ")
+            ));
+            t
+        }
+    };
+    match &a.out {
+        Some(p) => {
+            std::fs::write(p, text).map_err(|e| {
+                AppError::usage(
+                    format!("cannot write {}: {e}", p.display()),
+                    "choose a writable path",
+                )
+            })?;
+            println!("ingest: written to {}", p.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::Success)
 }

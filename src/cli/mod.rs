@@ -37,6 +37,9 @@ pub enum Command {
     /// Run every case of a regression manifest (rtlsmith.toml) in parallel
     #[command(after_help = EXIT_CODES)]
     Regress(RegressArgs),
+    /// Read a spec document (PDF, Markdown, text, HTML) into a typed, citable Spec
+    #[command(after_help = EXIT_CODES)]
+    Ingest(IngestArgs),
     /// Inspect a benchmark suite (VerilogEval v1/v2, RTLLM)
     #[command(subcommand)]
     Suite(SuiteCommand),
@@ -56,6 +59,25 @@ references.jsonl, summary.json, report.md, junit.xml and, with --references, err
 Exit codes: 0 the evaluation completed and its reports are written (whatever the scores);
 1 a model run stopped early (budget, provider error; rerun to resume); 2 usage, suite or
 samples error; 3 the simulator or an API key is missing; 130 interrupted (rerun to resume).";
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecFormat {
+    Json,
+    Md,
+}
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// The spec document: .pdf, .md, .html/.htm, or anything else as plain text
+    pub file: PathBuf,
+    /// Print the Spec as JSON (format_version 1) or as compact Markdown with citations;
+    /// without it, a short summary
+    #[arg(long, value_enum)]
+    pub format: Option<SpecFormat>,
+    /// Write the chosen format to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
 
 #[derive(Subcommand, Debug)]
 pub enum SuiteCommand {

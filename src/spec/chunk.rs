@@ -1,0 +1,121 @@
+//! Sections rendered as compact Markdown with their citations, split under a token budget, so
+//! a planner can ask for "the section about the command register" and cite what it used.
+
+use serde::Serialize;
+
+use super::{Block, Section, Spec};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Chunk {
+    /// `§3.2 Command Register, p. 7`
+    pub citation: String,
+    /// The section path: `3 Registers > 3.2 Command Register`.
+    pub path: String,
+    pub markdown: String,
+    /// Estimated tokens (about four characters each).
+    pub tokens: usize,
+}
+
+pub fn estimate_tokens(s: &str) -> usize {
+    s.len().div_ceil(4)
+}
+
+fn render_block(b: &Block, out: &mut String) {
+    match b {
+        Block::Paragraph { text, .. } => {
+            out.push_str(text);
+            out.push_str("\n\n");
+        }
+        Block::List { items, .. } => {
+            for i in items {
+                out.push_str(&format!("- {i}\n"));
+            }
+            out.push('\n');
+        }
+        Block::Table(t) => {
+            if let Some(c) = &t.caption {
+                out.push_str(&format!("*{c}*\n\n"));
+            }
+            out.push_str(&format!("| {} |\n", t.header.join(" | ")));
+            out.push_str(&format!("|{}\n", "---|".repeat(t.header.len())));
+            for r in &t.rows {
+                out.push_str(&format!(
+                    "| {} |\n",
+                    r.iter()
+                        .map(|c| c.replace('|', "\\|"))
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                ));
+            }
+            out.push('\n');
+        }
+        Block::Figure { label, caption, .. } => out.push_str(&format!("[{label}: {caption}]\n\n")),
+        Block::Equation { label, text, .. } => out.push_str(&format!("[{label}] `{text}`\n\n")),
+        Block::Code { text, .. } => out.push_str(&format!("```\n{text}\n```\n\n")),
+    }
+}
+
+/// One or more chunks per section (a section larger than `budget` tokens is split between
+/// blocks; a single block larger than the budget becomes a chunk of its own).
+pub fn chunks(spec: &Spec, budget: usize) -> Vec<Chunk> {
+    let mut out = Vec::new();
+    fn walk(s: &Section, path: &mut Vec<String>, budget: usize, out: &mut Vec<Chunk>) {
+        let name = match &s.number {
+            Some(n) => format!("{n} {}", s.title),
+            None => s.title.clone(),
+        };
+        path.push(name.clone());
+        let citation = format!("{} {}, {}", s.cite(), s.title, s.prov.cite());
+        let head = format!("{} {name}\n\n", "#".repeat(s.level.clamp(1, 6) as usize));
+        let mut cur = head.clone();
+        let mut part = 1;
+        for b in &s.blocks {
+            let mut piece = String::new();
+            render_block(b, &mut piece);
+            if estimate_tokens(&cur) + estimate_tokens(&piece) > budget && cur != head {
+                out.push(Chunk {
+                    citation: format!("{citation} (part {part})"),
+                    path: path.join(" > "),
+                    tokens: estimate_tokens(&cur),
+                    markdown: std::mem::replace(&mut cur, head.clone()),
+                });
+                part += 1;
+            }
+            cur.push_str(&piece);
+        }
+        if cur != head || s.children.is_empty() {
+            let citation = if part > 1 {
+                format!("{citation} (part {part})")
+            } else {
+                citation
+            };
+            out.push(Chunk {
+                citation,
+                path: path.join(" > "),
+                tokens: estimate_tokens(&cur),
+                markdown: cur,
+            });
+        }
+        for c in &s.children {
+            walk(c, path, budget, out);
+        }
+        path.pop();
+    }
+    for s in &spec.sections {
+        walk(s, &mut Vec::new(), budget, &mut out);
+    }
+    out
+}
+
+/// The whole spec as compact Markdown with citations (for `ingest --format md`).
+pub fn to_markdown(spec: &Spec) -> String {
+    let mut s = String::new();
+    if let Some(t) = &spec.title {
+        s.push_str(&format!("<!-- {} -->\n\n", t));
+    }
+    for c in chunks(spec, usize::MAX) {
+        s.push_str(&format!("<!-- {} -->\n", c.citation));
+        s.push_str(&c.markdown);
+    }
+    s
+}
