@@ -190,7 +190,7 @@ fn table_at(lines: &[&str], start: usize) -> Option<(usize, Vec<String>, Vec<Vec
             && !rows.is_empty()
             && cs[0].0 + 2 >= cols[0]
             && cs[0].0 <= cols[0] + 2
-            && rows.len() >= 1
+            && !rows.is_empty()
             && cols.len() >= 2
         {
             // a first-column-only line (a merged cell, e.g. "Reserved"): its own row

@@ -45,11 +45,9 @@ pub(crate) fn read(text: &str) -> Vec<Located> {
                     buf.clear();
                     start = range.start;
                 }
-                Tag::Paragraph => {
-                    if in_item == 0 {
-                        buf.clear();
-                        start = range.start;
-                    }
+                Tag::Paragraph if in_item == 0 => {
+                    buf.clear();
+                    start = range.start;
                 }
                 Tag::Item => {
                     in_item += 1;
