@@ -11,3 +11,5 @@ mod eval;
 mod llm;
 #[path = "integration/prompts.rs"]
 mod prompts;
+#[path = "integration/spec.rs"]
+mod spec;

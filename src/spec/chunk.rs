@@ -14,6 +14,8 @@ pub struct Chunk {
     pub markdown: String,
     /// Estimated tokens (about four characters each).
     pub tokens: usize,
+    /// Blocks (paragraphs, tables, …) in the chunk; a chunk over the budget has just one.
+    pub blocks: usize,
 }
 
 pub fn estimate_tokens(s: &str) -> usize {
@@ -69,21 +71,24 @@ pub fn chunks(spec: &Spec, budget: usize) -> Vec<Chunk> {
         let head = format!("{} {name}\n\n", "#".repeat(s.level.clamp(1, 6) as usize));
         let mut cur = head.clone();
         let mut part = 1;
+        let mut count = 0;
         for b in &s.blocks {
             let mut piece = String::new();
             render_block(b, &mut piece);
-            if estimate_tokens(&cur) + estimate_tokens(&piece) > budget && cur != head {
+            if estimate_tokens(&cur) + estimate_tokens(&piece) > budget && count > 0 {
                 out.push(Chunk {
                     citation: format!("{citation} (part {part})"),
                     path: path.join(" > "),
                     tokens: estimate_tokens(&cur),
                     markdown: std::mem::replace(&mut cur, head.clone()),
+                    blocks: std::mem::take(&mut count),
                 });
                 part += 1;
             }
             cur.push_str(&piece);
+            count += 1;
         }
-        if cur != head || s.children.is_empty() {
+        if count > 0 || s.children.is_empty() {
             let citation = if part > 1 {
                 format!("{citation} (part {part})")
             } else {
@@ -94,6 +99,7 @@ pub fn chunks(spec: &Spec, budget: usize) -> Vec<Chunk> {
                 path: path.join(" > "),
                 tokens: estimate_tokens(&cur),
                 markdown: cur,
+                blocks: count,
             });
         }
         for c in &s.children {

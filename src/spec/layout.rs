@@ -281,7 +281,8 @@ pub(crate) fn read_page(text: &str, page: Option<u32>) -> Vec<Located> {
             i += 1;
             continue;
         }
-        if let Some((end, header, rows)) = table_at(&lines, i) {
+        let bullet = t.starts_with(['•', '-', '*', '–', '◦', '▪']);
+        if let Some((end, header, rows)) = table_at(&lines, i).filter(|_| !bullet) {
             out.push(Located {
                 elem: Elem::Table { header, rows },
                 prov: prov(i, end.saturating_sub(1)),

@@ -469,6 +469,7 @@ fn build(elems: Vec<Located>, warnings: &mut Vec<String>) -> Spec {
                     && level == 1
                     && spec.sections.is_empty()
                     && stack.is_empty()
+                    && spec.preamble.is_empty()
                 {
                     spec.title = Some(title.clone());
                 }
@@ -579,6 +580,14 @@ fn build(elems: Vec<Located>, warnings: &mut Vec<String>) -> Spec {
         );
     }
     close(&mut stack, &mut spec, 0);
+    // a PDF's or text file's title is its first short line when no heading names it
+    if spec.title.is_none()
+        && let Some(Block::Paragraph { text, .. }) = spec.preamble.first()
+        && text.len() <= 100
+        && !text.ends_with('.')
+    {
+        spec.title = Some(text.clone());
+    }
     typing::extract(&mut spec, warnings);
     spec
 }

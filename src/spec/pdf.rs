@@ -332,6 +332,20 @@ fn join_pages(pages: Vec<Vec<Located>>) -> Vec<Located> {
             prov.line_end = first.prov.line_end;
             it.next();
         }
+        // a paragraph cut by the page break continues in lower case on the next page
+        if let Some(first) = it.peek()
+            && let Elem::Para(next) = &first.elem
+            && next.starts_with(|c: char| c.is_lowercase())
+            && let Some(Located {
+                elem: Elem::Para(prev),
+                prov,
+            }) = out.last_mut()
+            && !prev.ends_with(['.', ':', '!', '?'])
+        {
+            *prev = layout::join_lines(&[prev.as_str(), next.as_str()]);
+            prov.line_end = first.prov.line_end;
+            it.next();
+        }
         out.extend(it);
     }
     out

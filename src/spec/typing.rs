@@ -244,8 +244,12 @@ pub(crate) fn extract(spec: &mut Spec, warnings: &mut Vec<String>) {
                         name: name.to_string(),
                         offset: cell(r, &cols, Col::Offset).map(str::to_string),
                         width: cell(r, &cols, Col::Width).and_then(|w| w.parse().ok()),
-                        access: cell(r, &cols, Col::Access).map(str::to_string),
-                        reset: cell(r, &cols, Col::Reset).map(str::to_string),
+                        access: cell(r, &cols, Col::Access)
+                            .or_else(|| cell(r, &cols, Col::Type))
+                            .map(str::to_string),
+                        reset: cell(r, &cols, Col::Reset)
+                            .or_else(|| cell(r, &cols, Col::Default))
+                            .map(str::to_string),
                         description: cell(r, &cols, Col::Description).unwrap_or("").to_string(),
                         fields: Vec::new(),
                         prov: t.prov,
@@ -264,8 +268,12 @@ pub(crate) fn extract(spec: &mut Spec, warnings: &mut Vec<String>) {
                         bits: b.to_string(),
                         msb,
                         lsb,
-                        access: cell(r, &cols, Col::Access).map(str::to_string),
-                        reset: cell(r, &cols, Col::Reset).map(str::to_string),
+                        access: cell(r, &cols, Col::Access)
+                            .or_else(|| cell(r, &cols, Col::Type))
+                            .map(str::to_string),
+                        reset: cell(r, &cols, Col::Reset)
+                            .or_else(|| cell(r, &cols, Col::Default))
+                            .map(str::to_string),
                         description: cell(r, &cols, Col::Description).unwrap_or("").to_string(),
                         prov: t.prov,
                     });
