@@ -193,11 +193,14 @@ fn norm(l: &str) -> String {
         .collect()
 }
 
+/// Candidate running lines: the first and last two lines of text on a page — not sentences
+/// (body text ends with a full stop; running headers and footers do not).
 fn edge_lines(page: &str) -> Vec<&str> {
     let lines: Vec<&str> = page.lines().filter(|l| !l.trim().is_empty()).collect();
     let n = lines.len();
-    let mut v: Vec<&str> = lines.iter().take(3).copied().collect();
-    v.extend(lines.iter().skip(n.saturating_sub(3).max(3)).copied());
+    let mut v: Vec<&str> = lines.iter().take(2).copied().collect();
+    v.extend(lines.iter().skip(n.saturating_sub(2).max(2)).copied());
+    v.retain(|l| !l.trim_end().ends_with('.'));
     v
 }
 
@@ -349,4 +352,43 @@ fn join_pages(pages: Vec<Vec<Located>>) -> Vec<Located> {
         out.extend(it);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_column_pages_are_read_left_column_first() {
+        let mut page = String::new();
+        for i in 0..14 {
+            page.push_str(&format!(
+                "left column line {i:02} text here      right column line {i:02} more\n"
+            ));
+        }
+        let out = split_columns(&page);
+        let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines[0], "left column line 00 text here");
+        assert_eq!(lines[13], "left column line 13 text here");
+        assert_eq!(lines[14], "right column line 00 more");
+        // a one-column page with a table is left alone
+        let table = "Name      Dir   Width   Description\n".repeat(14);
+        assert_eq!(split_columns(&table), table);
+    }
+
+    #[test]
+    fn running_lines_and_page_numbers() {
+        let pages: Vec<String> = (1..=4)
+            .map(|p| {
+                format!("ACME Corp   Datasheet rev 1\n\nBody text of page {p}.\n\nPage {p} of 4\n")
+            })
+            .collect();
+        let rep = repeated_lines(&pages);
+        let cleaned = strip_running(&pages[2], &rep);
+        assert!(
+            !cleaned.contains("ACME") && !cleaned.contains("Page 3"),
+            "{cleaned}"
+        );
+        assert!(cleaned.contains("Body text of page 3."));
+    }
 }
