@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{
     BoxFuture, ChatRequest, ChatResponse, Choice, ModelSpec, Provider, ProviderError, Role,
-    SetupError, check_status, http_client, transport_error,
+    SetupError, check_status, http_client, label, parse_body, transport_error,
 };
 
 pub const DEFAULT_BASE: &str = "https://api.anthropic.com";
@@ -81,11 +81,7 @@ impl Provider for Anthropic {
     }
 
     fn label(&self) -> String {
-        if self.base == DEFAULT_BASE {
-            format!("anthropic:{}", self.model)
-        } else {
-            format!("anthropic:{}@{}", self.model, self.base)
-        }
+        label("anthropic", &self.model, &self.base, DEFAULT_BASE)
     }
 
     fn send<'a>(
@@ -137,12 +133,7 @@ impl Provider for Anthropic {
                 .text()
                 .await
                 .map_err(|e| transport_error(e, self.timeout))?;
-            let wire: Wire = serde_json::from_str(&text).map_err(|e| {
-                ProviderError::BadBody(format!(
-                    "{e}; body starts: {}",
-                    text.chars().take(200).collect::<String>()
-                ))
-            })?;
+            let wire: Wire = parse_body(&text)?;
             let reply: String = wire
                 .content
                 .iter()

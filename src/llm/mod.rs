@@ -281,6 +281,25 @@ pub(crate) async fn check_status(
     })
 }
 
+/// Parse a response body, or say what was wrong with it (the start of the body included).
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ProviderError> {
+    serde_json::from_str(text).map_err(|e| {
+        ProviderError::BadBody(format!(
+            "{e}; body starts: {}",
+            text.chars().take(200).collect::<String>()
+        ))
+    })
+}
+
+/// `kind:model`, with `@base` when the endpoint is not the provider's default.
+pub(crate) fn label(kind: &str, model: &str, base: &str, default_base: &str) -> String {
+    if base == default_base {
+        format!("{kind}:{model}")
+    } else {
+        format!("{kind}:{model}@{base}")
+    }
+}
+
 pub(crate) fn transport_error(e: reqwest::Error, timeout: Duration) -> ProviderError {
     if e.is_timeout() {
         ProviderError::Timeout(timeout)

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{
     BoxFuture, ChatRequest, ChatResponse, Choice, ModelSpec, Provider, ProviderError, SetupError,
-    check_status, http_client, transport_error,
+    check_status, http_client, label, parse_body, transport_error,
 };
 
 pub const DEFAULT_BASE: &str = "https://api.openai.com/v1";
@@ -87,11 +87,7 @@ impl Provider for OpenAi {
     }
 
     fn label(&self) -> String {
-        if self.base == DEFAULT_BASE {
-            format!("openai:{}", self.model)
-        } else {
-            format!("openai:{}@{}", self.model, self.base)
-        }
+        label("openai", &self.model, &self.base, DEFAULT_BASE)
     }
 
     fn send<'a>(
@@ -138,12 +134,7 @@ impl Provider for OpenAi {
                 .text()
                 .await
                 .map_err(|e| transport_error(e, self.timeout))?;
-            let wire: Wire = serde_json::from_str(&text).map_err(|e| {
-                ProviderError::BadBody(format!(
-                    "{e}; body starts: {}",
-                    text.chars().take(200).collect::<String>()
-                ))
-            })?;
+            let wire: Wire = parse_body(&text)?;
             if wire.choices.is_empty() {
                 return Err(ProviderError::BadBody("no choices in the response".into()));
             }
