@@ -11,4 +11,9 @@ qpdf --encrypt user-pw owner-pw 256 -- scu.pdf encrypted.pdf
 head -c 3000 scu.pdf > truncated.pdf
 printf 'this is not a pdf at all\n\x00\x01\x02' > corrupt.pdf
 : > empty.pdf
+# three bundled specs, typeset from their Markdown (the tests compare PDF against Markdown)
+for spec in apb_regfile uart sync_fifo; do
+  python3 ../../../scripts/md2ms.py "../../../specs/$spec.md" > "$spec.ms"
+  groff -k -ms -t -Tpdf "$spec.ms" > "$spec.pdf"
+done
 echo "regenerated: $(ls *.pdf | tr '\n' ' ')"

@@ -625,7 +625,7 @@ async fn eval_cmd(a: EvalArgs) -> Result<ExitCode, AppError> {
     let source = match (&a.samples, a.references, &model) {
         (Some(p), _, _) => rtlsmith::eval::Source::Samples(p.clone()),
         (None, true, _) => rtlsmith::eval::Source::References,
-        (None, false, Some(m)) => model_source(m, &a.llm, &llm_table, &s)?,
+        (None, false, Some(m)) => model_source(m, &a.llm, a.no_cache, &llm_table, &s)?,
         (None, false, None) => {
             return Err(AppError::usage(
                 "eval needs --references, --samples or --model",
@@ -745,6 +745,7 @@ async fn eval_cmd(a: EvalArgs) -> Result<ExitCode, AppError> {
 fn model_source(
     model: &str,
     a: &cli::LlmArgs,
+    no_cache: bool,
     t: &rtlsmith::llm::config::LlmTable,
     suite: &rtlsmith::suite::Suite,
 ) -> Result<rtlsmith::eval::Source, AppError> {
@@ -772,7 +773,7 @@ fn model_source(
         None => llm::client::Prices::builtin(),
     };
     prices.0.extend(t.prices.clone());
-    let cache_dir = (!a.no_llm_cache && a.replay.is_none())
+    let cache_dir = (!a.no_llm_cache && !no_cache && a.replay.is_none())
         .then(default_cache_dir)
         .flatten()
         .map(|d| d.join("llm"));
@@ -814,6 +815,7 @@ fn model_source(
         seed: a.seed.or(t.seed),
         shots: a.shots,
         reasks: a.reasks,
+        stop: a.stop.clone(),
         prompt_overrides: prompts.overridden.clone(),
     };
     if client.provider_kind() == "scripted" {

@@ -121,8 +121,8 @@ pub struct EvalArgs {
     /// Only this shard of the problems: I/N with 1 <= I <= N (merge the shards afterwards)
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
-    /// Do not reuse or record verdicts in the persisted cache (job durations are still
-    /// remembered, to schedule the longest jobs first)
+    /// Do not reuse or record cached verdicts nor cached LLM responses (job durations are
+    /// still remembered, to schedule the longest jobs first)
     #[arg(long)]
     pub no_cache: bool,
     /// Where verdicts and durations are cached (default: $XDG_CACHE_HOME/rtlsmith or ~/.cache/rtlsmith)
@@ -190,9 +190,12 @@ pub struct LlmArgs {
     /// Serve every request from this session file, without network; a request it lacks fails
     #[arg(long, value_name = "FILE")]
     pub replay: Option<PathBuf>,
-    /// Do not read or write the LLM response cache
+    /// Do not read or write the LLM response cache (verdicts stay cached)
     #[arg(long)]
     pub no_llm_cache: bool,
+    /// A stop sequence for the model (repeatable)
+    #[arg(long, value_name = "TEXT")]
+    pub stop: Vec<String>,
     /// Folder of prompt templates overriding the built-in ones, file by file
     #[arg(long, value_name = "DIR", env = "RTLSMITH_PROMPTS")]
     pub prompts: Option<PathBuf>,

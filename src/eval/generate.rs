@@ -29,6 +29,9 @@ pub struct GenConfig {
     pub shots: u32,
     /// Re-asks allowed per sample after a malformed reply (0: the official protocol).
     pub reasks: u32,
+    /// Stop sequences passed to the model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stop: Vec<String>,
     /// Names of prompt templates overridden from a user directory.
     #[serde(default)]
     pub prompt_overrides: Vec<String>,
@@ -161,7 +164,7 @@ pub async fn generate(
             top_p: cfg.top_p,
             max_tokens: Some(cfg.max_tokens),
             seed: cfg.seed.map(|s| s + sample as u64),
-            stop: Vec::new(),
+            stop: cfg.stop.clone(),
             n: None,
         };
         let reply = client

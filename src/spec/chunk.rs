@@ -113,6 +113,75 @@ pub fn chunks(spec: &Spec, budget: usize) -> Vec<Chunk> {
     out
 }
 
+/// The chunks that best answer a query ("the section about the line control register"):
+/// words weighted by how rare they are across the chunks (TF-IDF), words in a chunk's title
+/// and path counting more, and an acronym of consecutive query words (line control register →
+/// LCR) in a title counting most — datasheets name registers by their acronyms.
+pub fn search<'a>(chunks: &'a [Chunk], query: &str, limit: usize) -> Vec<&'a Chunk> {
+    const STOP: &[&str] = &[
+        "the", "a", "an", "of", "about", "section", "for", "and", "to", "in", "on", "what", "is",
+        "how",
+    ];
+    let words: Vec<String> = query
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .map(str::to_lowercase)
+        .filter(|w| w.len() > 1 && !STOP.contains(&w.as_str()))
+        .collect();
+    let mut acronyms = Vec::new();
+    for i in 0..words.len() {
+        for j in i + 2..=words.len() {
+            acronyms.push(
+                words[i..j]
+                    .iter()
+                    .filter_map(|w| w.chars().next())
+                    .collect::<String>()
+                    .to_uppercase(),
+            );
+        }
+    }
+    let lowered: Vec<(String, String)> = chunks
+        .iter()
+        .map(|c| {
+            // titles: the section path, the citation, and table captions (`*Table 3: …*`)
+            let captions: Vec<&str> = c.markdown.lines().filter(|l| l.starts_with('*')).collect();
+            (
+                c.markdown.to_lowercase(),
+                format!("{} {} {}", c.path, c.citation, captions.join(" ")),
+            )
+        })
+        .collect();
+    let n = chunks.len() as f64;
+    let idf = |w: &str| {
+        let df = lowered.iter().filter(|(b, _)| b.contains(w)).count() as f64;
+        ((n + 1.0) / (df + 1.0)).ln() + 0.1
+    };
+    let weights: Vec<f64> = words.iter().map(|w| idf(w)).collect();
+    let mut scored: Vec<(f64, &Chunk)> = chunks
+        .iter()
+        .zip(&lowered)
+        .map(|(c, (body, head))| {
+            let head_l = head.to_lowercase();
+            let mut score: f64 = words
+                .iter()
+                .zip(&weights)
+                .map(|(w, wt)| {
+                    (body.matches(w.as_str()).count().min(3) as f64
+                        + 3.0 * f64::from(u8::from(head_l.contains(w.as_str()))))
+                        * wt
+                })
+                .sum();
+            let head_words: Vec<&str> = head.split(|ch: char| !ch.is_alphanumeric()).collect();
+            if acronyms.iter().any(|a| head_words.contains(&a.as_str())) {
+                score += 10.0;
+            }
+            (score, c)
+        })
+        .filter(|(s, _)| *s > 0.0)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(limit).map(|(_, c)| c).collect()
+}
+
 /// The whole spec as compact Markdown with citations (for `ingest --format md`).
 pub fn to_markdown(spec: &Spec) -> String {
     let mut s = String::new();

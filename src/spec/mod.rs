@@ -17,7 +17,7 @@ mod markdown;
 mod pdf;
 mod typing;
 
-pub use chunk::{Chunk, chunks, estimate_tokens, to_markdown};
+pub use chunk::{Chunk, chunks, estimate_tokens, search, to_markdown};
 
 use std::path::{Path, PathBuf};
 
@@ -553,7 +553,23 @@ fn build(elems: Vec<Located>, warnings: &mut Vec<String>) -> Spec {
                 }
             }
             Elem::Table { header, rows } => {
-                let caption = pending_caption.take().map(|(c, _)| c);
+                let mut caption = pending_caption.take().map(|(c, _)| c);
+                // a short label right above a table ("STATUS fields", set in bold in the PDF,
+                // where the styling is lost) is its caption
+                let blocks = match stack.last_mut() {
+                    Some(s) => &mut s.blocks,
+                    None => &mut spec.preamble,
+                };
+                if caption.is_none()
+                    && let Some(Block::Paragraph { text, prov: p }) = blocks.last()
+                    && text.split_whitespace().count() <= 6
+                    && !text.ends_with(['.', ':', ';', ','])
+                    && p.page == prov.page
+                    && p.line_end + 2 >= prov.line_start
+                {
+                    caption = Some(text.clone());
+                    blocks.pop();
+                }
                 let kind = typing::classify_rows(&header, &rows);
                 push_block(
                     &mut stack,

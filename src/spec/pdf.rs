@@ -120,6 +120,7 @@ pub(crate) fn read(path: &Path) -> Result<PdfText, IngestError> {
     let mut first = 1;
     // headers/footers are learnt from the first batch and applied to all
     let mut repeated: Option<HashMap<String, usize>> = None;
+    let mut open_table: Option<Vec<String>> = None;
     while first <= pages {
         let last = (first + BATCH - 1).min(pages);
         let out = run(&tool("pdftotext", path)?
@@ -152,10 +153,43 @@ pub(crate) fn read(path: &Path) -> Result<PdfText, IngestError> {
         let rep = repeated.get_or_insert_with(|| repeated_lines(&page_texts));
         for (k, t) in page_texts.iter().enumerate() {
             let page = first + k as u32;
-            let cleaned = strip_running(t, rep);
+            let cleaned = strip_running(t, rep, page);
             chars += cleaned.trim().len();
-            let cleaned = split_columns(&cleaned);
-            all.push(layout::read_page(&cleaned, Some(page)));
+            let mut cleaned = split_columns(&cleaned);
+            // a table that ended the previous page may go on here without its header: lend it
+            // the header, set at this page's column positions, so that even a single continued
+            // row is read as a row of that table
+            let lent = match open_table.as_ref().and_then(|h| lend_header(h, &cleaned)) {
+                Some(line) => {
+                    let mut lines: Vec<&str> = cleaned.lines().collect();
+                    let first = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(0);
+                    if first > 0 {
+                        // the blank line above the row takes the header: line numbers stay
+                        lines[first - 1] = &line;
+                        cleaned = lines.join("\n");
+                        false
+                    } else {
+                        cleaned = format!("{line}\n{cleaned}");
+                        true
+                    }
+                }
+                None => false,
+            };
+            let mut elems = layout::read_page(&cleaned, Some(page));
+            if lent {
+                for e in &mut elems {
+                    e.prov.line_start = e.prov.line_start.saturating_sub(1).max(1);
+                    e.prov.line_end = e.prov.line_end.saturating_sub(1).max(1);
+                }
+            }
+            open_table = match elems.last() {
+                Some(Located {
+                    elem: Elem::Table { header, .. },
+                    ..
+                }) => Some(header.clone()),
+                _ => None,
+            };
+            all.push(elems);
         }
         first = last + 1;
     }
@@ -177,6 +211,32 @@ pub(crate) fn read(path: &Path) -> Result<PdfText, IngestError> {
         elems: join_pages(all),
         warnings,
     })
+}
+
+/// When the first text line of `page` has as many cells as `header` (and is not the header
+/// repeated), the header written at that line's column positions.
+fn lend_header(header: &[String], page: &str) -> Option<String> {
+    let first = page.lines().find(|l| !l.trim().is_empty())?;
+    let cells = layout::cells(first);
+    if cells.len() != header.len()
+        || cells.len() < 2
+        || cells.iter().map(|(_, c)| c).eq(header.iter())
+    {
+        return None;
+    }
+    let mut line = String::new();
+    for (i, (pos, _)) in cells.iter().enumerate() {
+        while line.chars().count() < *pos {
+            line.push(' ');
+        }
+        let room = cells
+            .get(i + 1)
+            .map_or(usize::MAX, |(next, _)| next.saturating_sub(*pos + 2))
+            .max(1);
+        line.extend(header[i].chars().take(room));
+        line.push_str("  ");
+    }
+    Some(line.trim_end().to_string())
 }
 
 static PAGE_NO: LazyLock<Regex> = LazyLock::new(|| {
@@ -222,12 +282,31 @@ fn repeated_lines(pages: &[String]) -> HashMap<String, usize> {
     count
 }
 
-fn strip_running(page: &str, repeated: &HashMap<String, usize>) -> String {
+/// Whether a line carries the page's own number as a token of its own (`-2-`, `Page 2`,
+/// `2 of 9`): the mark of a running header or footer, even one that appears only once.
+fn numbers_the_page(line: &str, page: u32) -> bool {
+    let n = page.to_string();
+    let tokens: Vec<&str> = line.split_whitespace().collect();
+    tokens.iter().enumerate().any(|(i, t)| {
+        let bare = t.trim_matches(|c: char| "-–—()[]|".contains(c));
+        bare == n
+            && (t.len() > n.len()
+                || tokens.len() == 1
+                || i > 0 && tokens[i - 1].eq_ignore_ascii_case("page")
+                || tokens.get(i + 1).is_some_and(|x| *x == "of" || *x == "/"))
+    })
+}
+
+fn strip_running(page: &str, repeated: &HashMap<String, usize>, number: u32) -> String {
     let edges: Vec<&str> = edge_lines(page);
     page.lines()
         .map(|l| {
             let is_edge = edges.iter().any(|e| std::ptr::eq(*e, l));
-            if is_edge && (repeated.contains_key(&norm(l)) || PAGE_NO.is_match(l)) {
+            if is_edge
+                && (repeated.contains_key(&norm(l))
+                    || PAGE_NO.is_match(l)
+                    || numbers_the_page(l, number))
+            {
                 ""
             } else {
                 l
@@ -384,11 +463,17 @@ mod tests {
             })
             .collect();
         let rep = repeated_lines(&pages);
-        let cleaned = strip_running(&pages[2], &rep);
+        let cleaned = strip_running(&pages[2], &rep, 3);
         assert!(
             !cleaned.contains("ACME") && !cleaned.contains("Page 3"),
             "{cleaned}"
         );
         assert!(cleaned.contains("Body text of page 3."));
+        assert!(numbers_the_page(
+            "APB register file      -2-      rtlsmith",
+            2
+        ));
+        assert!(numbers_the_page("Confidential     Page 7", 7));
+        assert!(!numbers_the_page("Set bit 2 to enable the FIFO", 2));
     }
 }

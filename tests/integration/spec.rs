@@ -307,6 +307,15 @@ fn chunks_respect_the_budget_and_cite_their_source() {
     assert!(lcr.citation.contains("p. 2"), "{}", lcr.citation);
     assert!(lcr.markdown.contains("| 5:3 | PAR |"), "{}", lcr.markdown);
     assert_eq!(lcr.path, "4 Register Map > 4.1 LCR Register");
+    // the planner asks for a section by what it is about
+    let hits = rtlsmith::spec::search(&cs, "the section about the line control register", 1);
+    assert_eq!(hits[0].path, "4 Register Map > 4.1 LCR Register");
+    let hits = rtlsmith::spec::search(&cs, "external pads", 1);
+    assert!(
+        hits[0].markdown.contains("Table 3: External pads"),
+        "{}",
+        hits[0].markdown
+    );
 }
 
 fn rtlsmith(args: &[&str]) -> (i32, String, String) {
@@ -371,4 +380,55 @@ fn ingest_command_formats_and_bad_input() {
     let (code, _, err) = rtlsmith(&["ingest", fx("image_only.pdf").to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("OCR"), "{err}");
+}
+
+/// Three bundled specs typeset as PDFs (scripts/make-spec-pdfs.sh): the PDF yields every port,
+/// parameter, register and field the Markdown does — the PDF path loses nothing.
+#[test]
+fn pdf_of_a_bundled_spec_reads_like_its_markdown() {
+    for name in ["apb_regfile", "uart", "sync_fifo"] {
+        let md = ingest(&root().join(format!("specs/{name}.md"))).unwrap();
+        let pdf = ingest(&fx(&format!("{name}.pdf"))).unwrap();
+        let ports = |s: &rtlsmith::spec::Spec| -> Vec<String> {
+            s.ports
+                .iter()
+                .map(|p| format!("{}|{}|{}", p.name, dir(p.direction), width(&p.width)))
+                .collect()
+        };
+        let params = |s: &rtlsmith::spec::Spec| -> Vec<String> {
+            s.parameters
+                .iter()
+                .map(|p| format!("{}|{:?}|{:?}", p.name, p.ty, p.default))
+                .collect()
+        };
+        let regs = |s: &rtlsmith::spec::Spec| -> Vec<String> {
+            s.registers
+                .iter()
+                .map(|r| {
+                    let f: Vec<String> = r
+                        .fields
+                        .iter()
+                        .map(|f| format!("{}:{}", f.name, f.bits))
+                        .collect();
+                    format!(
+                        "{}|{:?}|{:?}|{:?}|{}",
+                        r.name,
+                        r.offset,
+                        r.access,
+                        r.reset,
+                        f.join(",")
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(ports(&pdf), ports(&md), "{name}: ports");
+        assert_eq!(params(&pdf), params(&md), "{name}: parameters");
+        assert_eq!(regs(&pdf), regs(&md), "{name}: registers");
+        println!(
+            "{name}.pdf: {} ports, {} parameters, {} registers as in {name}.md",
+            pdf.ports.len(),
+            pdf.parameters.len(),
+            pdf.registers.len()
+        );
+    }
 }
