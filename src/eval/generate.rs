@@ -186,49 +186,37 @@ pub async fn generate(
                 finish_reason: None,
             });
         messages.push(Message::assistant(choice.text.clone()));
-        match extract::extract(&choice, body) {
-            Ok(code) => {
-                return Ok(Generation {
-                    task_id: problem.id.clone(),
-                    sample,
-                    provider: client.label(),
-                    messages,
-                    code,
-                    extracted: true,
-                    malformed,
-                    prompt_tokens: pt,
-                    completion_tokens: ct,
-                    cached: all_cached,
-                });
-            }
+        let (code, extracted) = match extract::extract(&choice, body) {
+            Ok(code) => (code, true),
             Err(m) => {
-                let last = attempt == cfg.reasks;
                 malformed.push(m.clone());
-                if last {
-                    let code = choice.text;
-                    return Ok(Generation {
-                        task_id: problem.id.clone(),
-                        sample,
-                        provider: client.label(),
-                        messages,
-                        code,
-                        extracted: false,
-                        malformed,
-                        prompt_tokens: pt,
-                        completion_tokens: ct,
-                        cached: all_cached,
+                if attempt < cfg.reasks {
+                    let text = prompts.render(
+                        "reask.user.j2",
+                        minijinja::context! { problem => m.problem(), body_only => body },
+                    )?;
+                    messages.push(Message {
+                        role: Role::User,
+                        content: text,
                     });
+                    continue;
                 }
-                let text = prompts.render(
-                    "reask.user.j2",
-                    minijinja::context! { problem => m.problem(), body_only => body },
-                )?;
-                messages.push(Message {
-                    role: Role::User,
-                    content: text,
-                });
+                // out of re-asks: the reply itself is judged (it will not compile)
+                (choice.text, false)
             }
-        }
+        };
+        return Ok(Generation {
+            task_id: problem.id.clone(),
+            sample,
+            provider: client.label(),
+            messages,
+            code,
+            extracted,
+            malformed,
+            prompt_tokens: pt,
+            completion_tokens: ct,
+            cached: all_cached,
+        });
     }
     unreachable!("the loop returns on its last attempt")
 }

@@ -336,6 +336,15 @@ impl Cache {
         }
     }
 
+    /// How long judging a candidate of `p` will take: remembered from earlier runs, else a
+    /// guess from the testbench's size (scheduling only; longest first).
+    fn estimate(&self, meta: &RunMeta, p: &Problem) -> f64 {
+        self.durations
+            .get(&duration_key(meta, &p.id))
+            .copied()
+            .unwrap_or(p.testbench.len() as f64 / 1e5)
+    }
+
     fn save_durations(&self) {
         if let Some(d) = &self.dir {
             let _ = std::fs::create_dir_all(d);
@@ -666,11 +675,7 @@ pub async fn run(
                 cached: true,
             })?;
         } else {
-            let estimate = cache
-                .durations
-                .get(&duration_key(&meta, &p.id))
-                .copied()
-                .unwrap_or(p.testbench.len() as f64 / 1e5);
+            let estimate = cache.estimate(&meta, p);
             cal_jobs.push(Job {
                 problem: (*p).clone(),
                 text,
@@ -794,11 +799,7 @@ pub async fn run(
                 if cache.verdicts.contains_key(&key) || !simulate_keys.insert(key.clone()) {
                     continue;
                 }
-                let estimate = cache
-                    .durations
-                    .get(&duration_key(&meta, &p.id))
-                    .copied()
-                    .unwrap_or(p.testbench.len() as f64 / 1e5);
+                let estimate = cache.estimate(&meta, p);
                 jobs.push(Job {
                     problem: p.clone(),
                     text,

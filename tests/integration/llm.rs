@@ -507,3 +507,90 @@ async fn a_killed_model_run_resumes_without_re_requesting() {
     );
     assert_eq!(judged(&out), 20);
 }
+
+/// A malformed reply is re-asked with a message saying what was wrong (a separate counter from
+/// transport retries); scripted replies are labelled as such in every report.
+#[test]
+fn malformed_replies_are_re_asked_and_scripted_runs_say_so() {
+    let d = tempfile::tempdir().unwrap();
+    let replies = d.path().join("replies.jsonl");
+    let lines = [
+        json!({"match": "logical AND", "reply": "[BEGIN]\nmodule TopModule(input a, input b, output y);\n  assign y = a & b;\nendmodule\n[DONE]"}),
+        json!({"match": "contained no code block", "reply": "```verilog\nmodule TopModule(input clk, input reset, input [7:0] d, output reg [7:0] q);\n  always @(posedge clk) q <= reset ? 8'd0 : d;\nendmodule\n```"}),
+        json!({"match": "synchronous reset", "reply": "You should use a flip-flop with a reset."}),
+    ];
+    std::fs::write(
+        &replies,
+        lines
+            .iter()
+            .map(|l| l.to_string() + "\n")
+            .collect::<String>(),
+    )
+    .unwrap();
+    let run = |out: &str, reasks: &str| {
+        Command::new(env!("CARGO_BIN_EXE_rtlsmith"))
+            .args([
+                "eval",
+                "verilog-eval-v2",
+                &fixture("ve2"),
+                "--model",
+                &format!("scripted:{}", replies.display()),
+                "--n",
+                "2",
+                "--reasks",
+                reasks,
+                "--out",
+                d.path().join(out).to_str().unwrap(),
+                "--no-cache",
+            ])
+            .env("XDG_CACHE_HOME", d.path().join("xdg"))
+            .output()
+            .unwrap()
+    };
+    let r = run("with", "2");
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("with/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(s["passed"], 4);
+    assert_eq!(s["llm"]["scripted"], true);
+    assert_eq!(s["llm"]["reasked"], 2);
+    assert_eq!(s["llm"]["usage"]["retries"], 0);
+    let md = std::fs::read_to_string(d.path().join("with/report.md")).unwrap();
+    assert!(md.contains("not a model's work"), "{md}");
+    let g: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            d.path()
+                .join("with/generations/Prob002_dff8r/sample00.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(g["malformed"][0], "no-code");
+    assert!(
+        g["messages"][3]["content"]
+            .as_str()
+            .unwrap()
+            .contains("contained no code block")
+    );
+    // with no re-asks (the official protocol) the prose reply is judged and fails to compile
+    let r = run("without", "0");
+    assert_eq!(r.status.code(), Some(0));
+    let s: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.path().join("without/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(s["passed"], 2);
+    let dff = s["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "Prob002_dff8r")
+        .unwrap();
+    assert_eq!(dff["c"], 0);
+}
