@@ -424,6 +424,7 @@ fn pdf_of_a_bundled_spec_reads_like_its_markdown() {
         assert_eq!(ports(&pdf), ports(&md), "{name}: ports");
         assert_eq!(params(&pdf), params(&md), "{name}: parameters");
         assert_eq!(regs(&pdf), regs(&md), "{name}: registers");
+        assert_eq!(pdf.interfaces(), md.interfaces(), "{name}: interfaces");
         println!(
             "{name}.pdf: {} ports, {} parameters, {} registers as in {name}.md",
             pdf.ports.len(),
