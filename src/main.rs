@@ -152,14 +152,22 @@ fn design_from(
         }
         include_dirs.push(rtlsmith::process::absolute(d));
     }
-    let defines = src
-        .define
-        .iter()
-        .map(|d| match d.split_once('=') {
-            Some((k, v)) => (k.to_string(), Some(v.to_string())),
-            None => (d.clone(), None),
-        })
-        .collect();
+    let mut defines: Vec<(String, Option<String>)> = Vec::new();
+    for f in &src.filelist {
+        let fl = regress::filelist::read(f).map_err(|e| {
+            AppError::usage(
+                e,
+                "a file list holds sources, +incdir+DIR, +define+NAME=VAL and -f FILE",
+            )
+        })?;
+        sources.extend(fl.sources);
+        include_dirs.extend(fl.include_dirs);
+        defines.extend(fl.defines);
+    }
+    defines.extend(src.define.iter().map(|d| match d.split_once('=') {
+        Some((k, v)) => (k.to_string(), Some(v.to_string())),
+        None => (d.clone(), None),
+    }));
     let mut parameters = Vec::new();
     for p in params {
         let Some((k, v)) = p.split_once('=') else {

@@ -249,8 +249,11 @@ impl SimChoice {
 #[derive(Args, Debug, Clone)]
 pub struct SourceArgs {
     /// Verilog/SystemVerilog source files
-    #[arg(required = true, value_name = "FILES")]
+    #[arg(value_name = "FILES", required_unless_present = "filelist")]
     pub files: Vec<PathBuf>,
+    /// Read sources, +incdir+ and +define+ from a simulator file list (repeatable)
+    #[arg(short = 'f', long = "filelist", value_name = "FILE.f")]
+    pub filelist: Vec<PathBuf>,
     /// Add an include directory (repeatable)
     #[arg(short = 'I', long = "include", value_name = "DIR")]
     pub include: Vec<PathBuf>,

@@ -10,7 +10,8 @@
 //!
 //! [[case]]
 //! name = "uart"
-//! sources = ["rtl/uart_*.v", "testbenches/uart_tb.v"]   # globs, relative to this file
+//! sources = ["rtl/uart_*.v", "testbenches/uart_tb.v"]   # globs, relative to this file;
+//!                                  # a `.f` file list adds its sources, +incdir+ and +define+
 //! top = "uart_tb"
 //! parameters = { BAUD_DIV = 16 }  # integers, or strings holding a Verilog expression
 //! defines = { WIDTH = 8, TRACE = true }
@@ -218,7 +219,21 @@ pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
             return Err(ctx("`sources` is empty".into()));
         }
         let mut sources: Vec<PathBuf> = Vec::new();
+        let mut listed_incs: Vec<PathBuf> = Vec::new();
+        let mut listed_defs: Vec<(String, Option<String>)> = Vec::new();
         for pat in &rc.sources {
+            if pat.ends_with(".f") {
+                // a simulator file list: its sources, include dirs and defines
+                let fl = super::filelist::read(&base.join(pat)).map_err(&ctx)?;
+                for f in fl.sources {
+                    if !sources.contains(&f) {
+                        sources.push(f);
+                    }
+                }
+                listed_incs.extend(fl.include_dirs);
+                listed_defs.extend(fl.defines);
+                continue;
+            }
             let found = expand(&base, pat).map_err(&ctx)?;
             if found.is_empty() {
                 return Err(ctx(format!(
@@ -240,12 +255,20 @@ pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
             }
             include_dirs.push(p);
         }
+        include_dirs.extend(listed_incs);
         let mut defines: BTreeMap<String, Scalar> = d.defines.clone();
         defines.extend(rc.defines.clone());
-        let defines = defines
-            .iter()
-            .filter_map(|(k, v)| v.define_value().map(|v| (k.clone(), v)))
+        // file-list defines first, so the manifest's own win where both name a macro
+        let mut defines: Vec<(String, Option<String>)> = listed_defs
+            .into_iter()
+            .filter(|(k, _)| !defines.contains_key(k))
+            .chain(
+                defines
+                    .iter()
+                    .filter_map(|(k, v)| v.define_value().map(|v| (k.clone(), v))),
+            )
             .collect();
+        defines.dedup();
         let parameters = rc
             .parameters
             .iter()

@@ -5,6 +5,7 @@ directory through [`crate::sim::simulate`]. Results stream to the caller as they
 are gathered into a [`RegressReport`] that flags cases where the simulators disagree.
 */
 
+pub mod filelist;
 pub mod manifest;
 
 use std::collections::BTreeMap;

@@ -260,6 +260,7 @@ fn regress_reports_every_verdict_and_disagreement() {
     assert_eq!(status("wrong_top", "icarus"), "compile_error");
     assert_eq!(status("disagree", "icarus"), "pass");
     assert_eq!(status("disagree", "verilator"), "fail");
+    assert_eq!(status("filelist", "icarus"), "pass");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains(r#"classname="fails.icarus""#), "{xml}");
     assert!(xml.contains("mismatch: v = 40"), "{xml}");
@@ -423,4 +424,14 @@ fn interrupt_stops_the_simulator() {
             "vvp {p} survived: {stat}"
         );
     }
+}
+
+#[test]
+fn sim_reads_a_file_list() {
+    let r = run_in(&fixtures(), &["sim", "-f", "proj.f", "--top", "flist_tb"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("ALL OK"));
+    let r = run_in(&fixtures(), &["sim", "-f", "nope.f", "--top", "flist_tb"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("cannot read file list"), "{}", r.stderr);
 }
