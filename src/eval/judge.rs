@@ -319,6 +319,7 @@ pub async fn judge(
     let compiled = r.run.is_some();
     let run_exit = r.run.as_ref().map_or(Exit::Code(-1), |p| p.outcome);
     let timed_out = run_exit == Exit::TimedOut;
+    let flooded = run_exit == Exit::OutputLimit;
     let seconds = r.seconds();
     let verdict = |code: char, mismatches, samples, reason: String| Verdict {
         passed: code == '.',
@@ -370,6 +371,12 @@ pub async fn judge(
                     );
                 }
             }
+            if flooded {
+                // killed for its output: whatever the testbench printed on the way out is moot
+                code = if code == 'r' { 'r' } else { 'R' };
+                reason =
+                    "output limit exceeded: the simulation was killed for flooding its log".into();
+            }
             if forged && code != '.' {
                 reason.push_str(" (forged result lines were ignored)");
             }
@@ -386,6 +393,14 @@ pub async fn judge(
                 let reason =
                     first_error_line(&log).unwrap_or_else(|| code_meaning(code).to_string());
                 return Ok(verdict(code, None, None, reason));
+            }
+            if flooded {
+                return Ok(verdict(
+                    'R',
+                    None,
+                    None,
+                    "output limit exceeded: the simulation was killed for flooding its log".into(),
+                ));
             }
             if timed_out {
                 return Ok(verdict(

@@ -147,11 +147,11 @@ fn verilog_eval_v2_fixture_samples_get_the_expected_verdicts() {
             and2["n"].as_u64().unwrap(),
             and2["c"].as_u64().unwrap()
         ),
-        ("Prob001_and2", 11, 3)
+        ("Prob001_and2", 12, 3)
     );
-    // pass@1 is the mean of c/n over problems: (3/11 + 1/6) / 2
+    // pass@1 is the mean of c/n over problems: (3/12 + 1/6) / 2
     let p1 = s["pass_at"]["1"].as_f64().unwrap();
-    assert!((p1 - (3.0 / 11.0 + 1.0 / 6.0) / 2.0).abs() < 1e-9, "{p1}");
+    assert!((p1 - (3.0 / 12.0 + 1.0 / 6.0) / 2.0).abs() < 1e-9, "{p1}");
     for f in ["report.md", "junit.xml", "references.jsonl", "run.json"] {
         assert!(out.path().join(f).is_file(), "{f} missing");
     }
@@ -461,7 +461,7 @@ fn shards_merge_into_the_whole() {
     ]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     check_expected(&merged, "ve2-expected.txt");
-    assert_eq!(summary(&merged)["samples"], 17);
+    assert_eq!(summary(&merged)["samples"], 18);
 }
 
 #[test]
