@@ -255,7 +255,7 @@ fn verdict_key(
         h.update((s.len() as u64).to_le_bytes());
         h.update(s.as_bytes());
     };
-    part("rtlsmith-verdict-v1");
+    part("rtlsmith-verdict-v2");
     part(suite.name());
     part(&problem.id);
     part(&problem.testbench);
