@@ -11,7 +11,9 @@
 //! [[case]]
 //! name = "uart"
 //! sources = ["rtl/uart_*.v", "testbenches/uart_tb.v"]   # globs, relative to this file;
-//!                                  # a `.f` file list adds its sources, +incdir+ and +define+
+//!                                  # a `.f` file list adds its sources, +incdir+ and +define+;
+//!                                  # a FuseSoC `.core` (with `target = "sim"`) or a `Bender.yml`
+//!                                  # adds its files, include dirs, defines (and the core's top)
 //! top = "uart_tb"
 //! parameters = { BAUD_DIV = 16 }  # integers, or strings holding a Verilog expression
 //! defines = { WIDTH = 8, TRACE = true }
@@ -80,7 +82,9 @@ struct RawDefaults {
 struct RawCase {
     name: String,
     sources: Vec<String>,
-    top: String,
+    top: Option<String>,
+    /// FuseSoC target of a `.core` in `sources` (default: `sim`, else `default`).
+    target: Option<String>,
     #[serde(default)]
     include_dirs: Vec<String>,
     #[serde(default)]
@@ -221,7 +225,22 @@ pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
         let mut sources: Vec<PathBuf> = Vec::new();
         let mut listed_incs: Vec<PathBuf> = Vec::new();
         let mut listed_defs: Vec<(String, Option<String>)> = Vec::new();
+        let mut imported_top: Option<String> = None;
         for pat in &rc.sources {
+            if super::import::kind_of(pat).is_some() {
+                // a FuseSoC core or a Bender package: its files, include dirs, defines, top
+                let (fl, top) =
+                    super::import::read(&base, pat, rc.target.as_deref()).map_err(&ctx)?;
+                for f in fl.sources {
+                    if !sources.contains(&f) {
+                        sources.push(f);
+                    }
+                }
+                listed_incs.extend(fl.include_dirs);
+                listed_defs.extend(fl.defines);
+                imported_top = imported_top.or(top);
+                continue;
+            }
             if pat.ends_with(".f") {
                 // a simulator file list: its sources, include dirs and defines
                 let fl = super::filelist::read(&base.join(pat)).map_err(&ctx)?;
@@ -314,7 +333,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
                 sources,
                 include_dirs,
                 defines,
-                top: Some(rc.top.clone()),
+                top: Some(rc.top.clone().or(imported_top).ok_or_else(|| {
+                    ctx("has no `top` (and no .core target in its sources names one)".into())
+                })?),
                 parameters,
                 extra_args: Vec::new(),
             },

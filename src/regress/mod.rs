@@ -6,6 +6,7 @@ are gathered into a [`RegressReport`] that flags cases where the simulators disa
 */
 
 pub mod filelist;
+pub mod import;
 pub mod manifest;
 
 use std::collections::BTreeMap;

@@ -261,6 +261,8 @@ fn regress_reports_every_verdict_and_disagreement() {
     assert_eq!(status("disagree", "icarus"), "pass");
     assert_eq!(status("disagree", "verilator"), "fail");
     assert_eq!(status("filelist", "icarus"), "pass");
+    assert_eq!(status("fusesoc", "icarus"), "pass");
+    assert_eq!(status("bender", "icarus"), "pass");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(xml.contains(r#"classname="fails.icarus""#), "{xml}");
     assert!(xml.contains("mismatch: v = 40"), "{xml}");
