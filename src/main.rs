@@ -336,6 +336,7 @@ async fn regress_cmd(a: RegressArgs) -> Result<ExitCode, AppError> {
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
         simulators: a.sim.map(|s| s.kinds()),
         filter: a.filter.clone(),
+        keep_failed: a.keep_failed,
     };
     let planned = regress::plan(&manifest, &opts);
     if a.list {
@@ -472,6 +473,9 @@ impl Progress {
             line.push_str(&format!("  {}", r.reason));
             for l in r.failing_lines.iter().take(3) {
                 line.push_str(&format!("\n        | {l}"));
+            }
+            if let Some(d) = &r.job_dir {
+                line.push_str(&format!("\n        job directory kept at {}", d.display()));
             }
         }
         let _g = self.lock.lock();

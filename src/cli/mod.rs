@@ -342,4 +342,7 @@ pub struct RegressArgs {
     /// List the cases and exit
     #[arg(long)]
     pub list: bool,
+    /// Keep the job directories of jobs that did not pass, for debugging (paths are printed)
+    #[arg(long)]
+    pub keep_failed: bool,
 }

@@ -27,6 +27,8 @@ pub struct RegressOptions {
     pub simulators: Option<Vec<SimKind>>,
     /// Keep only cases whose name matches (glob with `*?[]`, otherwise substring).
     pub filter: Option<String>,
+    /// Keep the job directories of jobs that did not pass (their paths are reported).
+    pub keep_failed: bool,
 }
 
 /// One finished job.
@@ -113,6 +115,7 @@ pub async fn run(
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let build_jobs = (cores / njobs).max(1);
     let sem = Arc::new(tokio::sync::Semaphore::new(njobs));
+    let keep_failed = opts.keep_failed;
     let on_result = Arc::new(on_result);
     let start = Instant::now();
     let mut set = tokio::task::JoinSet::new();
@@ -123,6 +126,7 @@ pub async fn run(
             let _permit = sem.acquire_owned().await.expect("semaphore open");
             let mut o = case.sim_options();
             o.build_jobs = build_jobs;
+            o.keep_failed_job_dir = keep_failed;
             let result = sim::simulate(kind, &case.design, &o).await?;
             let jr = JobResult {
                 case: case.name.clone(),

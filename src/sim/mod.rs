@@ -143,6 +143,8 @@ pub struct SimOptions {
     pub scratch: Option<PathBuf>,
     /// Keep the job directory after the run (its path is reported).
     pub keep_job_dir: bool,
+    /// Keep it only when the run did not pass.
+    pub keep_failed_job_dir: bool,
 }
 
 impl Default for SimOptions {
@@ -159,6 +161,7 @@ impl Default for SimOptions {
             build_jobs: 2,
             scratch: None,
             keep_job_dir: false,
+            keep_failed_job_dir: false,
         }
     }
 }
@@ -608,8 +611,8 @@ pub async fn simulate(
     let btext = bout.combined();
     let mut diagnostics = backend.parse_diagnostics(&btext);
     let compile = Some(PhaseLog::from_output(&bout));
-    let keep = |dir: tempfile::TempDir| {
-        if opts.keep_job_dir {
+    let keep = |dir: tempfile::TempDir, status: Status| {
+        if opts.keep_job_dir || (opts.keep_failed_job_dir && status != Status::Pass) {
             Some(dir.keep())
         } else {
             None
@@ -647,7 +650,7 @@ pub async fn simulate(
             compile,
             run: None,
             wave: None,
-            job_dir: keep(dir),
+            job_dir: keep(dir, Status::CompileError),
         });
     }
 
@@ -684,7 +687,7 @@ pub async fn simulate(
         compile,
         run: Some(PhaseLog::from_output(&rout)),
         wave,
-        job_dir: keep(dir),
+        job_dir: keep(dir, status),
     })
 }
 

@@ -437,3 +437,42 @@ fn sim_reads_a_file_list() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("cannot read file list"), "{}", r.stderr);
 }
+
+#[test]
+fn keep_failed_keeps_only_failing_job_directories() {
+    let kept = |r: &Run| -> Vec<String> {
+        r.stdout
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("job directory kept at "))
+            .map(str::to_string)
+            .collect()
+    };
+    let r = run_in(
+        &fixtures(),
+        &[
+            "regress",
+            "--filter",
+            "fails",
+            "--sim",
+            "icarus",
+            "--keep-failed",
+        ],
+    );
+    let dirs = kept(&r);
+    assert_eq!(dirs.len(), 1, "{}", r.stdout);
+    assert!(std::path::Path::new(&dirs[0]).join("sim.vvp").is_file());
+    std::fs::remove_dir_all(&dirs[0]).unwrap();
+    let r = run_in(
+        &fixtures(),
+        &[
+            "regress",
+            "--filter",
+            "good",
+            "--sim",
+            "icarus",
+            "--keep-failed",
+        ],
+    );
+    assert_eq!(r.code, 0);
+    assert!(kept(&r).is_empty(), "{}", r.stdout);
+}
