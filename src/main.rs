@@ -337,6 +337,7 @@ async fn regress_cmd(a: RegressArgs) -> Result<ExitCode, AppError> {
         simulators: a.sim.map(|s| s.kinds()),
         filter: a.filter.clone(),
         keep_failed: a.keep_failed,
+        durations: default_cache_dir().map(|d| d.join("regress-durations.json")),
     };
     let planned = regress::plan(&manifest, &opts);
     if a.list {

@@ -1,6 +1,6 @@
 /*!
 Manifest-driven regression runs: every (case, simulator) pair is one job; jobs run in parallel
-up to `--jobs`, longest first (Verilator builds before Icarus runs), each in its own job
+up to `--jobs`, longest first (durations remembered from earlier runs), each in its own job
 directory through [`crate::sim::simulate`]. Results stream to the caller as they finish and
 are gathered into a [`RegressReport`] that flags cases where the simulators disagree.
 */
@@ -29,6 +29,18 @@ pub struct RegressOptions {
     pub filter: Option<String>,
     /// Keep the job directories of jobs that did not pass (their paths are reported).
     pub keep_failed: bool,
+    /// Where job durations are remembered between runs, to start the longest jobs first.
+    pub durations: Option<std::path::PathBuf>,
+}
+
+fn duration_key(manifest: &Manifest, case: &str, k: SimKind) -> String {
+    format!("{}#{case}#{k}", manifest.path.display())
+}
+
+fn load_durations(path: Option<&std::path::Path>) -> BTreeMap<String, f64> {
+    path.and_then(|p| std::fs::read_to_string(p).ok())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
 }
 
 /// One finished job.
@@ -91,8 +103,16 @@ pub fn plan(manifest: &Manifest, opts: &RegressOptions) -> Vec<(Case, SimKind)> 
             }
         }
     }
-    // longest first: Verilator builds a C++ model (seconds); Icarus compiles in milliseconds
-    jobs.sort_by_key(|(_, k)| std::cmp::Reverse(*k == SimKind::Verilator));
+    // longest first: durations remembered from earlier runs, else a guess (Verilator builds a
+    // C++ model in seconds; Icarus compiles in milliseconds)
+    let known = load_durations(opts.durations.as_deref());
+    let estimate = |c: &Case, k: SimKind| {
+        known
+            .get(&duration_key(manifest, &c.name, k))
+            .copied()
+            .unwrap_or(if k == SimKind::Verilator { 10.0 } else { 0.1 })
+    };
+    jobs.sort_by(|(a, ka), (b, kb)| estimate(b, *kb).total_cmp(&estimate(a, *ka)));
     jobs
 }
 
@@ -148,6 +168,22 @@ pub async fn run(
         }
     }
     let wall = start.elapsed();
+    if let Some(p) = &opts.durations {
+        let mut known = load_durations(Some(p));
+        for (_, j) in &done {
+            known.insert(
+                duration_key(manifest, &j.case, j.result.simulator),
+                j.result.seconds(),
+            );
+        }
+        if let Some(d) = p.parent() {
+            let _ = std::fs::create_dir_all(d);
+        }
+        let tmp = p.with_extension("partial");
+        if std::fs::write(&tmp, serde_json::to_string(&known).unwrap_or_default()).is_ok() {
+            let _ = std::fs::rename(&tmp, p);
+        }
+    }
     done.sort_by_key(|(i, _)| *i);
     Ok(build_report(
         manifest,

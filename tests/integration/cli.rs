@@ -28,7 +28,11 @@ fn run_in(dir: &Path, args: &[&str]) -> Run {
 
 fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut c = Command::new(bin());
-    c.args(args).current_dir(dir);
+    // durations and verdicts go to a private cache, never the user's
+    c.args(args).current_dir(dir).env(
+        "XDG_CACHE_HOME",
+        std::env::temp_dir().join(format!("rtlsmith-test-cache-{}", std::process::id())),
+    );
     for (k, v) in env {
         c.env(k, v);
     }
