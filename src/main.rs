@@ -110,6 +110,7 @@ fn main() {
             Command::Regress(a) => regress_cmd(a).await,
             Command::Suite(c) => suite_cmd(c),
             Command::Ingest(a) => ingest_cmd(a),
+            Command::Doctor => doctor().await,
             Command::Eval(a) => eval_cmd(*a).await,
         }
     });
@@ -956,4 +957,76 @@ fn ingest_cmd(a: IngestArgs) -> Result<ExitCode, AppError> {
         None => print!("{text}"),
     }
     Ok(ExitCode::Success)
+}
+
+/// What is installed and usable: each tool's version, the Landlock sandbox, the cache folder.
+async fn doctor() -> Result<ExitCode, AppError> {
+    use rtlsmith::process::{self, CommandSpec};
+    let mut missing = Vec::new();
+    println!("rtlsmith {}", env!("CARGO_PKG_VERSION"));
+    let tools: [(&str, &[&str], &str); 7] = [
+        (
+            "iverilog",
+            &["-V"],
+            "simulation with Icarus (sim, regress, eval)",
+        ),
+        ("vvp", &["-V"], "simulation with Icarus"),
+        (
+            "verilator",
+            &["--version"],
+            "simulation and lint with Verilator",
+        ),
+        ("make", &["--version"], "Verilator builds"),
+        ("g++", &["--version"], "Verilator builds"),
+        ("pdftotext", &["-v"], "PDF specs (ingest)"),
+        ("pdfinfo", &["-v"], "PDF specs (ingest)"),
+    ];
+    for (tool, args, why) in tools {
+        match process::find_program(tool) {
+            Some(path) => {
+                let spec = CommandSpec::new(&path, std::env::temp_dir())
+                    .args(args.iter().copied())
+                    .timeout(Duration::from_secs(20));
+                let v = match process::run(&spec).await {
+                    Ok(o) => o.combined().lines().next().unwrap_or("").trim().to_string(),
+                    Err(e) => format!("does not run: {e}"),
+                };
+                println!("  ok       {tool:<10} {v}");
+            }
+            None => {
+                println!("  MISSING  {tool:<10} needed for {why}");
+                missing.push(tool);
+            }
+        }
+    }
+    println!(
+        "  {}  landlock   {}",
+        if process::sandbox_supported() {
+            "ok     "
+        } else {
+            "absent "
+        },
+        if process::sandbox_supported() {
+            "simulations cannot write outside their job directories"
+        } else {
+            "this kernel does not enforce Landlock: simulations run without the write sandbox"
+        }
+    );
+    match default_cache_dir() {
+        Some(d) => println!("  ok       cache      {}", d.display()),
+        None => println!("  absent   cache      HOME is not set: nothing is cached between runs"),
+    }
+    for var in ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"] {
+        let set = std::env::var_os(var).is_some_and(|v| !v.is_empty());
+        println!("  {}  {var}", if set { "set    " } else { "not set" });
+    }
+    if missing.is_empty() {
+        Ok(ExitCode::Success)
+    } else {
+        Err(AppError {
+            code: ExitCode::ToolMissing,
+            message: format!("missing: {}", missing.join(", ")),
+            hint: "install them with scripts/setup.sh".into(),
+        })
+    }
 }

@@ -40,6 +40,9 @@ pub enum Command {
     /// Read a spec document (PDF, Markdown, text, HTML) into a typed, citable Spec
     #[command(after_help = EXIT_CODES)]
     Ingest(IngestArgs),
+    /// Check the tools rtlsmith drives (simulators, compilers, pdftotext) and the sandbox
+    #[command(after_help = EXIT_CODES)]
+    Doctor,
     /// Inspect a benchmark suite (VerilogEval v1/v2, RTLLM)
     #[command(subcommand)]
     Suite(SuiteCommand),

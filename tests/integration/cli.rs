@@ -480,3 +480,21 @@ fn keep_failed_keeps_only_failing_job_directories() {
     assert_eq!(r.code, 0);
     assert!(kept(&r).is_empty(), "{}", r.stdout);
 }
+
+#[test]
+fn doctor_lists_the_tools_and_says_what_is_missing() {
+    let r = run_in(&root(), &["doctor"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    for t in ["iverilog", "verilator", "pdftotext", "landlock"] {
+        assert!(r.stdout.contains(t), "{}", r.stdout);
+    }
+    let empty = tempfile::tempdir().unwrap();
+    let r = run_env(
+        &root(),
+        &["doctor"],
+        &[("PATH", empty.path().to_str().unwrap())],
+    );
+    assert_eq!(r.code, 3);
+    assert!(r.stdout.contains("MISSING  iverilog"), "{}", r.stdout);
+    assert!(r.stderr.contains("scripts/setup.sh"), "{}", r.stderr);
+}
