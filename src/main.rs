@@ -692,6 +692,23 @@ async fn eval_cmd(a: EvalArgs) -> Result<ExitCode, AppError> {
         b
     });
     let bar2 = bar.clone();
+    // without a terminal, a line at most every 15 s, so a long run shows it is alive in CI logs
+    let judged = std::sync::atomic::AtomicUsize::new(0);
+    let started = std::time::Instant::now();
+    let last_line = std::sync::Mutex::new(std::time::Instant::now());
+    let references = a.references;
+    let alive = || {
+        let n = judged.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if let Ok(mut last) = last_line.lock()
+            && last.elapsed() >= Duration::from_secs(15)
+        {
+            *last = std::time::Instant::now();
+            println!(
+                "eval: {n} {what} so far ({:.0} s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    };
     let outcome = rtlsmith::eval::run(&s, &source, &opts, move |ev| match ev {
         rtlsmith::eval::Event::Calibrating { references } => {
             if *references > 0 {
@@ -728,6 +745,9 @@ async fn eval_cmd(a: EvalArgs) -> Result<ExitCode, AppError> {
             }
         }
         rtlsmith::eval::Event::Calibrated { task_id, verdict } => {
+            if bar2.is_none() {
+                alive();
+            }
             if !verdict.passed {
                 let msg = format!("erratum: reference of {task_id} fails: {} {}", verdict.code, verdict.reason);
                 match &bar2 {
@@ -740,6 +760,8 @@ async fn eval_cmd(a: EvalArgs) -> Result<ExitCode, AppError> {
             if let Some(b) = &bar2 {
                 b.inc(1);
                 b.set_message(line.task_id.clone());
+            } else if !line.cached && !references {
+                alive();
             }
         }
     })
