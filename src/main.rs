@@ -704,7 +704,7 @@ async fn eval_cmd(a: EvalArgs) -> Result<ExitCode, AppError> {
         {
             *last = std::time::Instant::now();
             println!(
-                "eval: {n} {what} so far ({:.0} s)",
+                "eval: {n} judged so far ({:.0} s)",
                 started.elapsed().as_secs_f64()
             );
         }
