@@ -72,6 +72,8 @@ pub struct ClientConfig {
     pub concurrency: usize,
     /// Requests per minute (None: unlimited).
     pub rpm: Option<u32>,
+    /// The window `rpm` counts over (a minute; shorter in tests).
+    pub rpm_window: Duration,
     /// Response cache folder (None: no cache).
     pub cache_dir: Option<PathBuf>,
     /// Append every exchange to this session file.
@@ -92,6 +94,7 @@ impl Default for ClientConfig {
             backoff_max: Duration::from_secs(60),
             concurrency: 4,
             rpm: None,
+            rpm_window: Duration::from_secs(60),
             cache_dir: None,
             record: None,
             replay: None,
@@ -328,10 +331,8 @@ impl Client {
                     Err(_) => return,
                 };
                 let now = Instant::now();
-                while w
-                    .front()
-                    .is_some_and(|t| now.duration_since(*t) >= Duration::from_secs(60))
-                {
+                let window = self.cfg.rpm_window;
+                while w.front().is_some_and(|t| now.duration_since(*t) >= window) {
                     w.pop_front();
                 }
                 if (w.len() as u32) < rpm {
@@ -339,7 +340,7 @@ impl Client {
                     None
                 } else {
                     w.front()
-                        .map(|t| Duration::from_secs(60) - now.duration_since(*t))
+                        .map(|t| window.saturating_sub(now.duration_since(*t)))
                 }
             };
             match wait {

@@ -594,3 +594,74 @@ fn malformed_replies_are_re_asked_and_scripted_runs_say_so() {
         .unwrap();
     assert_eq!(dff["c"], 0);
 }
+
+#[tokio::test]
+async fn requests_per_minute_are_limited() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(openai_body("ok", 1, 1)))
+        .mount(&server)
+        .await;
+    let mut cfg = fast();
+    cfg.rpm = Some(2);
+    cfg.rpm_window = Duration::from_millis(400);
+    let c = client(&server, cfg);
+    let t = Instant::now();
+    for i in 0..5 {
+        c.chat(&request(), &format!("r{i}")).await.unwrap();
+    }
+    // 2 per 400 ms: the 3rd and 5th request each wait for the window to move
+    let took = t.elapsed();
+    assert!(
+        took >= Duration::from_millis(780) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn the_llm_table_of_the_manifest_supplies_the_model() {
+    let d = tempfile::tempdir().unwrap();
+    let replies = d.path().join("r.jsonl");
+    std::fs::write(
+        &replies,
+        json!({"match": "Question", "reply": "[BEGIN]\nmodule TopModule(input a, input b, output y);\n  assign y = a & b;\nendmodule\n[DONE]"}).to_string() + "\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("rtlsmith.toml"),
+        format!("[llm]\nmodel = \"scripted:{}\"\nn = 2\n", replies.display()),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rtlsmith"))
+        .args([
+            "eval",
+            "verilog-eval-v2",
+            &fixture("ve2"),
+            "--shard",
+            "1/2",
+            "--out",
+            "run",
+            "--no-cache",
+        ])
+        .current_dir(d.path())
+        .env("XDG_CACHE_HOME", d.path().join("xdg"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join("run/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(s["samples"], 2);
+    assert_eq!(s["passed"], 2);
+    assert!(
+        s["llm"]["provider"]
+            .as_str()
+            .unwrap()
+            .starts_with("scripted:")
+    );
+}
