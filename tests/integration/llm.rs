@@ -374,6 +374,21 @@ fn eval_model(uri: &str, out: &Path, extra: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// `eval_model` from async tests (the binary blocks, the mock server must keep serving).
+async fn eval_model_async(
+    uri: String,
+    out: PathBuf,
+    extra: &'static [&'static str],
+) -> std::process::Output {
+    tokio::task::spawn_blocking(move || eval_model(&uri, &out, extra))
+        .await
+        .unwrap()
+}
+
+fn summary_of(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
 fn judged(out: &Path) -> usize {
     std::fs::read_to_string(out.join("results.jsonl"))
         .map(|t| t.lines().count())
@@ -385,32 +400,26 @@ async fn eval_model_end_to_end_with_a_budget_and_a_resume() {
     let server = design_server(Duration::ZERO).await;
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("run");
-    let uri = server.uri();
     // each request costs 150 tokens: the budget allows 3 of the 2 x 4 samples
-    let o = out.clone();
-    let r = tokio::task::spawn_blocking(move || {
-        eval_model(
-            &uri,
-            &o,
-            &[
-                "--n",
-                "4",
-                "--concurrency",
-                "1",
-                "--max-tokens-total",
-                "400",
-            ],
-        )
-    })
-    .await
-    .unwrap();
+    let r = eval_model_async(
+        server.uri(),
+        out.clone(),
+        &[
+            "--n",
+            "4",
+            "--concurrency",
+            "1",
+            "--max-tokens-total",
+            "400",
+        ],
+    )
+    .await;
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("budget_exhausted"), "{stderr}");
     let first = judged(&out);
     assert_eq!(first, 3);
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary = summary_of(&out);
     assert!(
         summary["stop_reason"]
             .as_str()
@@ -420,12 +429,12 @@ async fn eval_model_end_to_end_with_a_budget_and_a_resume() {
     assert_eq!(summary["llm"]["usage"]["prompt_tokens"], 300);
     // resume with room to finish: only the missing samples are requested
     let before = server.received_requests().await.unwrap().len();
-    let (uri, o) = (server.uri(), out.clone());
-    let r = tokio::task::spawn_blocking(move || {
-        eval_model(&uri, &o, &["--n", "4", "--concurrency", "2"])
-    })
-    .await
-    .unwrap();
+    let r = eval_model_async(
+        server.uri(),
+        out.clone(),
+        &["--n", "4", "--concurrency", "2"],
+    )
+    .await;
     assert_eq!(
         r.status.code(),
         Some(0),
@@ -434,8 +443,7 @@ async fn eval_model_end_to_end_with_a_budget_and_a_resume() {
     );
     assert_eq!(server.received_requests().await.unwrap().len() - before, 5);
     assert_eq!(judged(&out), 8);
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary = summary_of(&out);
     assert_eq!(summary["passed"], 8);
     assert!(summary.get("stop_reason").is_none());
     // every prompt and reply is in the run directory
@@ -488,12 +496,12 @@ async fn a_killed_model_run_resumes_without_re_requesting() {
     let done_before = judged(&out);
     assert!((4..20).contains(&done_before), "{done_before}");
     let requests_before = server.received_requests().await.unwrap().len();
-    let (uri, o) = (server.uri(), out.clone());
-    let r = tokio::task::spawn_blocking(move || {
-        eval_model(&uri, &o, &["--n", "10", "--concurrency", "4"])
-    })
-    .await
-    .unwrap();
+    let r = eval_model_async(
+        server.uri(),
+        out.clone(),
+        &["--n", "10", "--concurrency", "4"],
+    )
+    .await;
     assert_eq!(
         r.status.code(),
         Some(0),
@@ -554,9 +562,7 @@ fn malformed_replies_are_re_asked_and_scripted_runs_say_so() {
         "{}",
         String::from_utf8_lossy(&r.stderr)
     );
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.path().join("with/summary.json")).unwrap())
-            .unwrap();
+    let s = summary_of(&d.path().join("with"));
     assert_eq!(s["passed"], 4);
     assert_eq!(s["llm"]["scripted"], true);
     assert_eq!(s["llm"]["reasked"], 2);
@@ -581,10 +587,7 @@ fn malformed_replies_are_re_asked_and_scripted_runs_say_so() {
     // with no re-asks (the official protocol) the prose reply is judged and fails to compile
     let r = run("without", "0");
     assert_eq!(r.status.code(), Some(0));
-    let s: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(d.path().join("without/summary.json")).unwrap(),
-    )
-    .unwrap();
+    let s = summary_of(&d.path().join("without"));
     assert_eq!(s["passed"], 2);
     let dff = s["problems"]
         .as_array()
@@ -653,9 +656,7 @@ fn the_llm_table_of_the_manifest_supplies_the_model() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.path().join("run/summary.json")).unwrap())
-            .unwrap();
+    let s = summary_of(&d.path().join("run"));
     assert_eq!(s["samples"], 2);
     assert_eq!(s["passed"], 2);
     assert!(
