@@ -469,44 +469,34 @@ fn bad_input_gets_clear_errors() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("o");
     let o = out.to_str().unwrap();
-    // malformed JSONL names the line
-    let bad = d.path().join("bad.jsonl");
-    std::fs::write(
-        &bad,
-        "{\"task_id\": \"Prob001_and2\", \"completion\": \"x\"}\n{not json}\n",
-    )
-    .unwrap();
-    let r = rtlsmith(&[
-        "eval",
-        "verilog-eval-v2",
-        &fx("ve2"),
-        "--samples",
-        bad.to_str().unwrap(),
-        "--out",
-        o,
-        "--no-cache",
-    ]);
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("bad.jsonl: line 2"), "{}", r.stderr);
-    // unknown task ids
-    let unk = d.path().join("unk.jsonl");
-    std::fs::write(
-        &unk,
-        "{\"task_id\": \"Prob999_nope\", \"completion\": \"x\"}\n",
-    )
-    .unwrap();
-    let r = rtlsmith(&[
-        "eval",
-        "verilog-eval-v2",
-        &fx("ve2"),
-        "--samples",
-        unk.to_str().unwrap(),
-        "--out",
-        o,
-        "--no-cache",
-    ]);
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("Prob999_nope"), "{}", r.stderr);
+    // malformed JSONL names the line; unknown task ids are named
+    for (file, text, says) in [
+        (
+            "bad.jsonl",
+            "{\"task_id\": \"Prob001_and2\", \"completion\": \"x\"}\n{not json}\n",
+            "bad.jsonl: line 2",
+        ),
+        (
+            "unk.jsonl",
+            "{\"task_id\": \"Prob999_nope\", \"completion\": \"x\"}\n",
+            "Prob999_nope",
+        ),
+    ] {
+        let samples = d.path().join(file);
+        std::fs::write(&samples, text).unwrap();
+        let r = rtlsmith(&[
+            "eval",
+            "verilog-eval-v2",
+            &fx("ve2"),
+            "--samples",
+            samples.to_str().unwrap(),
+            "--out",
+            o,
+            "--no-cache",
+        ]);
+        assert_eq!(r.code, 2, "{file}");
+        assert!(r.stderr.contains(says), "{file}: {}", r.stderr);
+    }
     // a suite folder that is not one
     let r = rtlsmith(&[
         "eval",
