@@ -7,6 +7,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::hdl::{strip_comments, strip_strings};
+
 /// Why a candidate was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -52,68 +54,6 @@ impl Refusal {
             Refusal::NotUtf8 => "not-utf8",
         }
     }
-}
-
-/// Remove `//` and `/* */` comments, keeping line structure and string literals.
-pub fn strip_comments(src: &str) -> String {
-    let b = src.as_bytes();
-    let mut out = String::with_capacity(src.len());
-    let mut i = 0;
-    let mut in_str = false;
-    while i < b.len() {
-        let c = b[i];
-        if in_str {
-            out.push(c as char);
-            if c == b'\\' && i + 1 < b.len() {
-                out.push(b[i + 1] as char);
-                i += 2;
-                continue;
-            }
-            if c == b'"' || c == b'\n' {
-                in_str = false;
-            }
-            i += 1;
-        } else if c == b'"' {
-            in_str = true;
-            out.push('"');
-            i += 1;
-        } else if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i += 2;
-            while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
-                if b[i] == b'\n' {
-                    out.push('\n');
-                }
-                i += 1;
-            }
-            i += 2;
-        } else {
-            // keep non-ASCII bytes as they are (push the whole UTF-8 sequence)
-            let ch_len = utf8_len(c);
-            out.push_str(&String::from_utf8_lossy(&b[i..(i + ch_len).min(b.len())]));
-            i += ch_len;
-        }
-    }
-    out
-}
-
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0x00..=0x7f => 1,
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xff => 4,
-        _ => 1,
-    }
-}
-
-/// Remove string literals' contents (after comments are gone).
-fn strip_strings(src: &str) -> String {
-    static STR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""(?:[^"\\\n]|\\.)*""#).unwrap());
-    STR.replace_all(src, "\"\"").into_owned()
 }
 
 static ENDS: LazyLock<Regex> =
@@ -162,7 +102,7 @@ impl Protected {
         for s in sources {
             let clean = strip_comments(s);
             p.modules.extend(
-                crate::suite::declared_modules(s)
+                crate::hdl::declared_modules(s)
                     .into_iter()
                     .filter(|m| m != dut),
             );
@@ -190,7 +130,7 @@ impl Protected {
                 }
             }
             p.instances
-                .extend(crate::suite::instantiations(s).into_iter().map(|(_, i)| i));
+                .extend(crate::hdl::instantiations(s).into_iter().map(|(_, i)| i));
             // names the testbench itself reaches through with a dot (stats1.errors, stim1.clk)
             static DOTTED: LazyLock<Regex> =
                 LazyLock::new(|| Regex::new(r"([A-Za-z_][A-Za-z0-9_]*)\s*\.\s*[A-Za-z_]").unwrap());
@@ -265,7 +205,7 @@ pub fn check(candidate: &str, protected: &Protected) -> Option<(Refusal, String)
             }
         }
     }
-    for m in crate::suite::declared_modules(&clean) {
+    for m in crate::hdl::declared_modules(&clean) {
         if protected.modules.contains(&m) {
             return Some((
                 Refusal::RedefinesModule,

@@ -5,78 +5,22 @@
 //! pass banner likewise), so only the testbench can produce the lines the harness reads. The
 //! log is then classified with the official VerilogEval rules (first match wins: S, e, 0, n, w,
 //! m, c, T, then p, C, `.`, then r, R), and a pass additionally requires the testbench to have
-//! run as many samples as the reference does.
+//! applied as many test vectors as it does for the reference.
 
 use std::path::Path;
 use std::sync::LazyLock;
 use std::time::Duration;
 
 use regex::Regex;
-use serde::{Deserialize, Serialize};
 
-use super::checks::{self, Protected, Refusal};
+use super::checks::{self, Protected};
+use super::verdict::{FailureCode, Verdict};
 use crate::process::Exit;
 use crate::sim::{self, Design, SimError, SimKind, SimOptions};
 use crate::suite::{Judging, Problem};
 
 /// The official VerilogEval iverilog flags (`-g2012` is added by the backend).
 pub const ICARUS_FLAGS: [&str; 3] = ["-Wall", "-Winfloop", "-Wno-timescale"];
-
-/// The verdict on one candidate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    /// `.` pass; S e 0 n w m c T p C r R as VerilogEval; `X` refused by the static checks.
-    pub code: char,
-    pub passed: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mismatches: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub samples: Option<u64>,
-    pub reason: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub refusal: Option<Refusal>,
-    /// Compile plus run time (0 when refused before simulation).
-    pub seconds: f64,
-    /// The combined compile and run log, as the harness saw it (secret lines restored).
-    #[serde(skip)]
-    pub log: String,
-}
-
-impl Verdict {
-    pub fn refused(r: Refusal, why: String) -> Verdict {
-        Verdict {
-            code: 'X',
-            passed: false,
-            mismatches: None,
-            samples: None,
-            reason: format!("refused ({}): {why}", r.name()),
-            refusal: Some(r),
-            seconds: 0.0,
-            log: String::new(),
-        }
-    }
-}
-
-/// What the VerilogEval failure codes mean.
-pub fn code_meaning(code: char) -> &'static str {
-    match code {
-        '.' => "pass",
-        'S' => "syntax error",
-        'e' => "explicit cast required",
-        '0' => "sized constant of zero width",
-        'n' => "no sensitivities",
-        'w' => "declared as wire",
-        'm' => "unknown module type",
-        'c' => "unable to bind clk",
-        'T' => "timeout",
-        'p' => "unable to bind wire/reg",
-        'C' => "other compile error",
-        'r' => "runtime failure with an async reset",
-        'R' => "runtime failure",
-        'X' => "refused: tries to fake a verdict",
-        _ => "unknown",
-    }
-}
 
 /// Per-run constants of the judge.
 #[derive(Debug, Clone)]
@@ -99,18 +43,7 @@ impl JudgeConfig {
 
 /// A fresh unguessable secret for one run.
 pub fn new_secret() -> String {
-    let mut buf = [0u8; 16];
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        use std::io::Read;
-        let _ = f.read_exact(&mut buf);
-    }
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    buf[0] ^= t as u8;
-    let hex: String = buf.iter().map(|b| format!("{b:02x}")).collect();
-    format!("RTLSMITH{hex}")
+    format!("RTLSMITH{}", crate::util::random_hex(16))
 }
 
 static STRING_LIT: LazyLock<Regex> =
@@ -164,48 +97,49 @@ fn launder(log: &str, secret: &str, judging: Judging) -> (String, bool) {
 }
 
 /// The official VerilogEval classification of a log (plus the candidate, for `r`).
-pub fn classify(log: &str, candidate: &str) -> (char, Option<u64>, Option<u64>) {
+pub fn classify(log: &str, candidate: &str) -> (FailureCode, Option<u64>, Option<u64>) {
+    use FailureCode as F;
     let mut error_c = false;
     let mut error_p = false;
     let mut zero = false;
     let mut mismatches = None;
-    let mut samples = None;
+    let mut vectors = None;
     for line in log.lines() {
         let code = if line.contains("syntax error") {
-            Some('S')
+            Some(F::Syntax)
         } else {
             if line.contains("error") {
                 error_c = true;
             }
             if line.contains("error: This assignment requires an explicit cast") {
-                Some('e')
+                Some(F::ExplicitCast)
             } else if line
                 .contains("error: Sized numeric constant must have a size greater than zero")
             {
-                Some('0')
+                Some(F::ZeroWidthConstant)
             } else if line.contains("warning: always_comb process has no sensitivities")
                 || line.contains("found no sensitivities so it will never trigger")
             {
-                Some('n')
+                Some(F::NoSensitivities)
             } else if line.contains("is declared here as wire") {
-                Some('w')
+                Some(F::DeclaredAsWire)
             } else if line.contains("Unknown module type")
                 || line.contains("Cannot find file containing module")
             {
-                Some('m')
+                Some(F::UnknownModule)
             } else {
                 if line.contains("Unable to bind wire/reg") {
                     error_p = true;
                 }
                 if line.contains("Unable to bind wire/reg/memory `clk'") {
-                    Some('c')
+                    Some(F::UnboundClock)
                 } else if line.contains("TIMEOUT") {
-                    Some('T')
+                    Some(F::Timeout)
                 } else {
                     if let Some(c) = MISMATCH_LINE.captures(line) {
                         let m: u64 = c[1].parse().unwrap_or(u64::MAX);
                         mismatches = Some(m);
-                        samples = c[2].parse().ok();
+                        vectors = c[2].parse().ok();
                         if m == 0 {
                             zero = true;
                         }
@@ -215,35 +149,43 @@ pub fn classify(log: &str, candidate: &str) -> (char, Option<u64>, Option<u64>) 
             }
         };
         if let Some(code) = code {
-            return (code, mismatches, samples);
+            return (code, mismatches, vectors);
         }
     }
     let code = if error_p {
-        'p'
+        F::UnboundSignal
     } else if error_c {
-        'C'
+        F::OtherCompileError
     } else if zero {
-        '.'
-    } else if candidate.contains("posedge reset")
+        F::Pass
+    } else {
+        runtime_failure(candidate)
+    };
+    (code, mismatches, vectors)
+}
+
+/// `r` for a design with an asynchronous reset (VerilogEval's own test), else `R`.
+fn runtime_failure(candidate: &str) -> FailureCode {
+    if candidate.contains("posedge reset")
         || candidate.contains("negedge reset")
         || candidate.contains("posedge r)")
     {
-        'r'
+        FailureCode::RuntimeAsyncReset
     } else {
-        'R'
-    };
-    (code, mismatches, samples)
+        FailureCode::Runtime
+    }
 }
 
 static RTLLM_FAIL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b(fail|failed|failure|failures|error|errors)\b").unwrap());
 
 /// Judge `candidate` (the full module text, prefix included) against `problem`.
-/// `ref_samples` is the reference's sample count (VerilogEval), when known.
+/// `ref_vectors` is how many test vectors the testbench applies to the reference (VerilogEval),
+/// when known.
 pub async fn judge(
     problem: &Problem,
     candidate: &str,
-    ref_samples: Option<u64>,
+    ref_vectors: Option<u64>,
     trusted: bool,
     cfg: &JudgeConfig,
     scratch: &Path,
@@ -321,32 +263,31 @@ pub async fn judge(
     let timed_out = run_exit == Exit::TimedOut;
     let flooded = run_exit == Exit::OutputLimit;
     let seconds = r.seconds();
-    let verdict = |code: char, mismatches, samples, reason: String| Verdict {
-        passed: code == '.',
+    let verdict = |code: FailureCode, mismatches, vectors, reason: String| Verdict {
+        passed: code == FailureCode::Pass,
         code,
         mismatches,
-        samples,
+        vectors,
         reason,
         refusal: None,
         seconds,
         log: log.clone(),
     };
+    const FLOODED: &str = "output limit exceeded: the simulation was killed for flooding its log";
 
+    use FailureCode as F;
     match problem.judging {
         Judging::Mismatches => {
-            let (mut code, mismatches, samples) = classify(&log, candidate);
-            if code == '.' && !compiled {
-                code = 'C';
+            let (mut code, mismatches, vectors) = classify(&log, candidate);
+            if !compiled && (code == F::Pass || code.is_runtime()) {
+                code = F::OtherCompileError;
             }
-            if !compiled && matches!(code, 'R' | 'r') {
-                code = 'C';
-            }
-            if compiled && timed_out && matches!(code, 'R' | 'r' | '.') {
-                code = 'T';
+            if compiled && timed_out && (code == F::Pass || code.is_runtime()) {
+                code = F::Timeout;
             }
             let mut reason = match code {
-                '.' => format!("0 mismatches in {} samples", samples.unwrap_or(0)),
-                'T' => format!(
+                F::Pass => format!("0 mismatches in {} samples", vectors.unwrap_or(0)),
+                F::Timeout => format!(
                     "timeout ({})",
                     if timed_out {
                         "killed after the time limit"
@@ -354,57 +295,52 @@ pub async fn judge(
                         "the testbench's watchdog fired"
                     }
                 ),
-                'R' | 'r' => match (mismatches, samples) {
+                F::Runtime | F::RuntimeAsyncReset => match (mismatches, vectors) {
                     (Some(m), Some(s)) => format!("{m} mismatches in {s} samples"),
                     _ => format!("no result line ({run_exit})"),
                 },
-                c => first_error_line(&log).unwrap_or_else(|| code_meaning(c).to_string()),
+                c => first_error_line(&log).unwrap_or_else(|| c.meaning().to_string()),
             };
-            if code == '.' {
-                let s = samples.unwrap_or(0);
-                let short = s == 0 || ref_samples.is_some_and(|want| s != want);
+            if code == F::Pass {
+                let s = vectors.unwrap_or(0);
+                let short = s == 0 || ref_vectors.is_some_and(|want| s != want);
                 if short {
-                    code = 'R';
+                    code = F::Runtime;
                     reason = format!(
                         "testbench ended after {s} samples; the reference runs {}",
-                        ref_samples.map_or("more".to_string(), |w| w.to_string())
+                        ref_vectors.map_or("more".to_string(), |w| w.to_string())
                     );
                 }
             }
             if flooded {
                 // killed for its output: whatever the testbench printed on the way out is moot
-                code = if code == 'r' { 'r' } else { 'R' };
-                reason =
-                    "output limit exceeded: the simulation was killed for flooding its log".into();
+                if code != F::RuntimeAsyncReset {
+                    code = F::Runtime;
+                }
+                reason = FLOODED.into();
             }
-            if forged && code != '.' {
+            if forged && code != F::Pass {
                 reason.push_str(" (forged result lines were ignored)");
             }
-            Ok(verdict(code, mismatches, samples, reason))
+            Ok(verdict(code, mismatches, vectors, reason))
         }
         Judging::Banner => {
             let (ccode, _, _) = classify(&log, candidate);
             if !compiled {
-                let code = if matches!(ccode, '.' | 'R' | 'r' | 'T') {
-                    'C'
+                let code = if ccode == F::Pass || ccode == F::Timeout || ccode.is_runtime() {
+                    F::OtherCompileError
                 } else {
                     ccode
                 };
-                let reason =
-                    first_error_line(&log).unwrap_or_else(|| code_meaning(code).to_string());
+                let reason = first_error_line(&log).unwrap_or_else(|| code.meaning().to_string());
                 return Ok(verdict(code, None, None, reason));
             }
             if flooded {
-                return Ok(verdict(
-                    'R',
-                    None,
-                    None,
-                    "output limit exceeded: the simulation was killed for flooding its log".into(),
-                ));
+                return Ok(verdict(F::Runtime, None, None, FLOODED.into()));
             }
             if timed_out {
                 return Ok(verdict(
-                    'T',
+                    F::Timeout,
                     None,
                     None,
                     "timeout (killed after the time limit)".into(),
@@ -417,20 +353,15 @@ pub async fn judge(
                 .lines()
                 .find(|l| RTLLM_FAIL.is_match(l) && !l.contains("Your Design Passed"));
             let clean_exit = run_exit == Exit::Code(0);
+            let fail = runtime_failure(candidate);
             let (code, reason) = match (banner, failing, clean_exit) {
-                (true, None, true) => ('.', "pass banner printed, no failure message".to_string()),
-                (_, Some(f), _) => ('R', format!("failure message: {}", f.trim())),
-                (false, None, _) => ('R', "no pass banner".to_string()),
-                (true, None, false) => ('R', format!("simulator {run_exit}")),
-            };
-            let code = if code == 'R'
-                && (candidate.contains("posedge reset")
-                    || candidate.contains("negedge reset")
-                    || candidate.contains("posedge r)"))
-            {
-                'r'
-            } else {
-                code
+                (true, None, true) => (
+                    F::Pass,
+                    "pass banner printed, no failure message".to_string(),
+                ),
+                (_, Some(f), _) => (fail, format!("failure message: {}", f.trim())),
+                (false, None, _) => (fail, "no pass banner".to_string()),
+                (true, None, false) => (fail, format!("simulator {run_exit}")),
             };
             Ok(verdict(code, None, None, reason))
         }
@@ -489,17 +420,18 @@ mod tests {
 
     #[test]
     fn official_codes_first_match_wins() {
+        use FailureCode as F;
         assert_eq!(
             classify("a.sv:3: syntax error\nMismatches: 0 in 5 samples\n", "").0,
-            'S'
+            F::Syntax
         );
         assert_eq!(
             classify("x.sv:1: error: Unknown module type: foo\n", "").0,
-            'm'
+            F::UnknownModule
         );
         assert_eq!(
             classify("x: error: Unable to bind wire/reg/memory `q' in `tb'\n", "").0,
-            'p'
+            F::UnboundSignal
         );
         assert_eq!(
             classify(
@@ -507,7 +439,7 @@ mod tests {
                 ""
             )
             .0,
-            'c'
+            F::UnboundClock
         );
         assert_eq!(
             classify(
@@ -515,16 +447,19 @@ mod tests {
                 ""
             )
             .0,
-            'w'
+            F::DeclaredAsWire
         );
-        assert_eq!(classify("x: error: something else\n", "").0, 'C');
+        assert_eq!(
+            classify("x: error: something else\n", "").0,
+            F::OtherCompileError
+        );
         assert_eq!(
             classify("TIMEOUT\nMismatches: 3 in 10 samples\n", "").0,
-            'T'
+            F::Timeout
         );
         assert_eq!(
             classify("Mismatches: 0 in 10 samples\n", ""),
-            ('.', Some(0), Some(10))
+            (F::Pass, Some(0), Some(10))
         );
         assert_eq!(
             classify(
@@ -532,11 +467,11 @@ mod tests {
                 "always @(posedge clk, posedge reset)"
             )
             .0,
-            'r'
+            F::RuntimeAsyncReset
         );
         assert_eq!(
             classify("Mismatches: 2 in 10 samples\n", "always @(posedge clk)"),
-            ('R', Some(2), Some(10))
+            (F::Runtime, Some(2), Some(10))
         );
     }
 }

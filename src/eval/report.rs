@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Duration;
 
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use serde::{Deserialize, Serialize};
 
-use super::judge::code_meaning;
-use super::{EvalError, ResultLine, RunMeta, io_err};
+use super::rundir::{ResultLine, RunMeta};
+use super::verdict::FailureCode;
+use super::{EvalError, io_err};
 use crate::suite::Suite;
 
 /// pass@k = 1 − C(n−c, k) / C(n, k), computed as a product to stay exact for large n.
@@ -43,7 +43,7 @@ pub struct ProblemSummary {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Erratum {
     pub id: String,
-    pub code: char,
+    pub code: FailureCode,
     pub reason: String,
 }
 
@@ -86,32 +86,24 @@ pub struct LlmSummary {
     pub reasked: usize,
 }
 
+/// What the journals do not hold: the run's wall time, and for a model run who answered and
+/// why it stopped early.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    pub wall: Duration,
+    pub llm: Option<LlmSummary>,
+    pub stop_reason: Option<String>,
+}
+
 impl Summary {
+    /// The summary of a run from its journals. With the suite, problems keep the suite's order;
+    /// problems with no samples are left out (sharded or partial runs).
     pub fn build(
         meta: &RunMeta,
-        suite: &Suite,
+        suite: Option<&Suite>,
         results: &[ResultLine],
         refs: &[ResultLine],
-        wall: Duration,
-    ) -> Summary {
-        let mut s = Self::build_without_suite(meta, results, refs);
-        s.wall_seconds = wall.as_secs_f64();
-        // keep suite order; problems with no samples are left out (sharded or partial runs)
-        let order: HashMap<&str, usize> = suite
-            .problems
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.as_str(), i))
-            .collect();
-        s.problems
-            .sort_by_key(|p| order.get(p.id.as_str()).copied().unwrap_or(usize::MAX));
-        s
-    }
-
-    pub fn build_without_suite(
-        meta: &RunMeta,
-        results: &[ResultLine],
-        refs: &[ResultLine],
+        extras: Extras,
     ) -> Summary {
         let mut errata: BTreeMap<String, Erratum> = BTreeMap::new();
         for r in refs {
@@ -164,8 +156,8 @@ impl Summary {
                 pass_at.insert(k, vals.iter().sum::<f64>() / vals.len() as f64);
             }
         }
-        Summary {
-            format_version: super::FORMAT_VERSION,
+        let mut summary = Summary {
+            format_version: super::rundir::FORMAT_VERSION,
             suite: meta.suite.name().into(),
             variant: meta.variant.clone(),
             simulator: meta.simulator.name().into(),
@@ -178,11 +170,23 @@ impl Summary {
             problems,
             pass_at,
             errata: errata.into_values().collect(),
-            wall_seconds: 0.0,
+            wall_seconds: extras.wall.as_secs_f64(),
             sim_seconds,
-            llm: None,
-            stop_reason: None,
+            llm: extras.llm,
+            stop_reason: extras.stop_reason,
+        };
+        if let Some(suite) = suite {
+            let order: HashMap<&str, usize> = suite
+                .problems
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.id.as_str(), i))
+                .collect();
+            summary
+                .problems
+                .sort_by_key(|p| order.get(p.id.as_str()).copied().unwrap_or(usize::MAX));
         }
+        summary
     }
 
     /// The failure-class histogram over all samples.
@@ -260,8 +264,12 @@ impl Summary {
         s.push_str(&format!("| wall time | {:.1} s |\n", self.wall_seconds));
         s.push_str("\n## Failure classes\n\n| code | meaning | samples |\n|---|---|---|\n");
         for (code, n) in self.histogram() {
-            let c = code.chars().next().unwrap_or('?');
-            s.push_str(&format!("| `{code}` | {} | {n} |\n", code_meaning(c)));
+            let meaning = code
+                .chars()
+                .next()
+                .and_then(FailureCode::from_letter)
+                .map_or("unknown", FailureCode::meaning);
+            s.push_str(&format!("| `{code}` | {meaning} | {n} |\n"));
         }
         if !self.errata.is_empty() {
             s.push_str("\n## Errata (the reference fails its own testbench under this simulator)\n\n| problem | code | reason |\n|---|---|---|\n");
@@ -294,41 +302,48 @@ impl Summary {
 }
 
 fn junit(summary: &Summary, results: &[ResultLine]) -> String {
-    let mut r = Report::new("rtlsmith-eval");
-    let mut suite = TestSuite::new(format!(
-        "{}.{}.{}",
-        summary.suite, summary.variant, summary.simulator
-    ));
+    use crate::util::junit::{self, Outcome};
     let errata: std::collections::HashSet<&str> =
         summary.errata.iter().map(|e| e.id.as_str()).collect();
     let mut sorted: Vec<&ResultLine> = results.iter().collect();
     sorted.sort_by(|a, b| (&a.task_id, a.sample).cmp(&(&b.task_id, b.sample)));
-    for l in sorted {
-        let status = if l.verdict.passed {
-            TestCaseStatus::success()
-        } else {
-            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            st.set_type(l.verdict.code.to_string());
-            let mut msg = l.verdict.reason.clone();
-            if errata.contains(l.task_id.as_str()) {
-                msg.push_str(" [erratum: the reference fails too]");
+    let cases = sorted
+        .into_iter()
+        .map(|l| {
+            let outcome = if l.verdict.passed {
+                Outcome::Passed
+            } else {
+                let mut message = l.verdict.reason.clone();
+                if errata.contains(l.task_id.as_str()) {
+                    message.push_str(" [erratum: the reference fails too]");
+                }
+                Outcome::Failed {
+                    kind: l.verdict.code.to_string(),
+                    message,
+                    detail: String::new(),
+                }
+            };
+            junit::Case {
+                name: format!("sample{:02}", l.sample),
+                classname: l.task_id.clone(),
+                seconds: l.verdict.seconds,
+                outcome,
+                output: None,
             }
-            st.set_message(msg);
-            st
-        };
-        let mut tc = TestCase::new(format!("sample{:02}", l.sample), status);
-        tc.set_classname(l.task_id.clone());
-        tc.set_time(Duration::from_secs_f64(l.verdict.seconds));
-        suite.add_test_case(tc);
-    }
-    r.add_test_suite(suite);
-    r.to_string().unwrap_or_default()
+        })
+        .collect();
+    let suite = junit::Suite {
+        name: format!(
+            "{}.{}.{}",
+            summary.suite, summary.variant, summary.simulator
+        ),
+        cases,
+    };
+    junit::to_xml("rtlsmith-eval", &[suite])
 }
 
 fn write(path: &Path, text: &str) -> Result<(), EvalError> {
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, text).map_err(io_err(path))?;
-    std::fs::rename(&tmp, path).map_err(io_err(path))
+    crate::util::write_atomic(path, text).map_err(io_err(path))
 }
 
 pub fn write_all(

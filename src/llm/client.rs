@@ -469,13 +469,7 @@ impl Client {
             }
         }
         if let Some(p) = self.cache_path(&key) {
-            if let Some(d) = p.parent() {
-                let _ = std::fs::create_dir_all(d);
-            }
-            let tmp = p.with_extension("partial");
-            if std::fs::write(&tmp, serde_json::to_string(&resp).unwrap_or_default()).is_ok() {
-                let _ = std::fs::rename(&tmp, &p);
-            }
+            let _ = crate::util::write_atomic(&p, serde_json::to_string(&resp).unwrap_or_default());
         }
         self.record_exchange(&key, req, &resp);
         Ok(Reply {

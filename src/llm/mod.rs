@@ -18,6 +18,7 @@ pub mod config;
 pub mod extract;
 pub mod openai;
 pub mod scripted;
+pub mod settings;
 
 use std::fmt;
 use std::future::Future;

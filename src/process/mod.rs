@@ -9,8 +9,14 @@ Every simulator, compiler and helper goes through [`run`]. A child gets:
   SIGTERM, a grace period, then SIGKILL — and the group is swept once more after a normal exit
   so nothing outlives its job;
 - captured output capped per stream: the head and the tail are kept and the elided byte count
-  is reported; past a hard output limit the group is killed;
-- resource limits (CPU seconds, address space, file size, no core dumps);
+  is reported; past a hard output limit the group is killed, and a child that wrote that many
+  bytes ends as [`Exit::OutputLimit`] whatever else happened first (a count, not a race);
+- a time limit counted in CPU seconds of the child (`RLIMIT_CPU`, see [`CommandSpec::cpu_timeout`]),
+  so a verdict is the same on an idle and on a loaded machine, with a wall-clock backstop several
+  times larger for a child that sleeps;
+- resource limits (address space, file size, no core dumps);
+- a watchdog process that kills its group should rtlsmith itself die, even by `kill -9`
+  (see `watchdog.rs`);
 - optionally a filesystem sandbox (Linux Landlock) that lets it write only below its job
   directory.
 
@@ -19,6 +25,7 @@ The exact argv is kept in [`CommandSpec`] so every error message can show what w
 
 mod capture;
 mod sandbox;
+mod watchdog;
 
 pub use capture::Captured;
 pub use sandbox::{Sandbox, sandbox_supported};
@@ -32,11 +39,10 @@ use std::time::{Duration, Instant};
 use tokio::io::AsyncRead;
 use tokio::process::Command;
 
-/// Resource limits applied to a child with `setrlimit` before it executes.
+/// Resource limits applied to a child with `setrlimit` before it executes (the CPU-time limit
+/// is [`CommandSpec::cpu_timeout`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// RLIMIT_CPU in seconds.
-    pub cpu_seconds: Option<u64>,
     /// RLIMIT_AS in bytes.
     pub address_space: Option<u64>,
     /// RLIMIT_FSIZE in bytes: the largest file the child may write.
@@ -46,26 +52,21 @@ pub struct Limits {
 impl Limits {
     /// No limits beyond disabling core dumps.
     pub const NONE: Limits = Limits {
-        cpu_seconds: None,
         address_space: None,
         file_size: None,
     };
 
-    /// Limits for a simulation run: CPU time a little above the wall timeout, 8 GiB of address
-    /// space, 1 GiB files.
-    pub fn for_simulation(timeout: Duration) -> Limits {
+    /// Limits for a simulation run: 8 GiB of address space, 1 GiB files.
+    pub fn for_simulation() -> Limits {
         Limits {
-            cpu_seconds: Some(timeout.as_secs() + 5),
             address_space: Some(8 << 30),
             file_size: Some(1 << 30),
         }
     }
 
     /// Limits for a compile step (Verilator runs g++, which needs more room).
-    pub fn for_compile(timeout: Duration) -> Limits {
+    pub fn for_compile() -> Limits {
         Limits {
-            // the compile phase may use several processes; RLIMIT_CPU is per process
-            cpu_seconds: Some(timeout.as_secs() + 5),
             address_space: Some(16 << 30),
             file_size: Some(2 << 30),
         }
@@ -79,7 +80,10 @@ pub struct CommandSpec {
     pub args: Vec<OsString>,
     pub cwd: PathBuf,
     pub env: Vec<(OsString, OsString)>,
+    /// Wall-clock limit (with [`CommandSpec::cpu_timeout`], only a backstop).
     pub timeout: Duration,
+    /// CPU-time limit of each process of the child (RLIMIT_CPU, whole seconds, rounded up).
+    pub cpu_limit: Option<Duration>,
     pub limits: Limits,
     /// Bytes kept from the start and from the end of each stream.
     pub keep_head: usize,
@@ -100,6 +104,7 @@ impl CommandSpec {
             cwd: cwd.into(),
             env: Vec::new(),
             timeout: Duration::from_secs(60),
+            cpu_limit: None,
             limits: Limits::NONE,
             keep_head: 64 * 1024,
             keep_tail: 64 * 1024,
@@ -130,6 +135,16 @@ impl CommandSpec {
 
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
+        self
+    }
+
+    /// Limit the child to `t` of CPU time per process, so that the outcome does not depend on
+    /// how busy the machine is; the wall-clock limit becomes a backstop ([`wall_backstop`]) for
+    /// a child that sleeps or waits instead of computing. Exceeding either is
+    /// [`Exit::TimedOut`].
+    pub fn cpu_timeout(mut self, t: Duration) -> Self {
+        self.cpu_limit = Some(t);
+        self.timeout = wall_backstop(t);
         self
     }
 
@@ -166,6 +181,12 @@ impl fmt::Display for CommandSpec {
     }
 }
 
+/// The wall-clock backstop of a CPU-time limit `t`: four times `t` plus half a minute, so that
+/// even with every core shared four ways a computing child meets its CPU limit first.
+pub fn wall_backstop(t: Duration) -> Duration {
+    t * 4 + Duration::from_secs(30)
+}
+
 fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
@@ -184,7 +205,7 @@ pub enum Exit {
     Code(i32),
     /// Killed by a signal it did not get from us.
     Signal(i32),
-    /// We killed it because the phase's timeout expired.
+    /// It used up its CPU time, or we killed it because the wall-clock limit expired.
     TimedOut,
     /// We killed it because it wrote more than the output limit.
     OutputLimit,
@@ -292,10 +313,11 @@ pub async fn run(spec: &CommandSpec) -> Result<Output, ProcessError> {
     };
     let ruleset_fd = sandbox.as_ref().map(|s| s.raw_fd());
     let limits = spec.limits;
+    let cpu_seconds = spec.cpu_limit.map(cpu_seconds);
     // SAFETY: the closure only calls async-signal-safe functions (setrlimit, prctl, syscall).
     unsafe {
         cmd.pre_exec(move || {
-            apply_limits(&limits)?;
+            apply_limits(&limits, cpu_seconds)?;
             if let Some(fd) = ruleset_fd {
                 sandbox::restrict_self(fd)?;
             }
@@ -366,17 +388,13 @@ pub async fn run(spec: &CommandSpec) -> Result<Output, ProcessError> {
     let stdout = out_task.await.unwrap_or_default();
     let stderr = err_task.await.unwrap_or_default();
 
-    let exit = match killed_for {
-        Some(e) => e,
-        None => {
-            use std::os::unix::process::ExitStatusExt;
-            match (status.code(), status.signal()) {
-                (Some(c), _) => Exit::Code(c),
-                (None, Some(s)) => Exit::Signal(s),
-                (None, None) => Exit::Code(-1),
-            }
-        }
-    };
+    let exit = classify_exit(
+        killed_for,
+        &status,
+        stdout.total() + stderr.total(),
+        spec.output_limit,
+        spec.cpu_limit.is_some(),
+    );
     Ok(Output {
         command,
         exit,
@@ -384,6 +402,39 @@ pub async fn run(spec: &CommandSpec) -> Result<Output, ProcessError> {
         stderr,
         duration,
     })
+}
+
+/// How a child ended, decided by counts rather than by which event we noticed first: a child
+/// that wrote `output_limit` bytes is [`Exit::OutputLimit`] even if it exited, or ran out of
+/// time, before we killed it; a child stopped by its CPU limit (SIGXCPU at the soft limit,
+/// SIGKILL at the hard one) is [`Exit::TimedOut`].
+fn classify_exit(
+    killed_for: Option<Exit>,
+    status: &std::process::ExitStatus,
+    written: u64,
+    output_limit: u64,
+    cpu_limited: bool,
+) -> Exit {
+    use std::os::unix::process::ExitStatusExt;
+    if written >= output_limit {
+        return Exit::OutputLimit;
+    }
+    if let Some(e) = killed_for {
+        return e;
+    }
+    match (status.code(), status.signal()) {
+        (Some(c), _) => Exit::Code(c),
+        (None, Some(s)) if cpu_limited && (s == libc::SIGXCPU || s == libc::SIGKILL) => {
+            Exit::TimedOut
+        }
+        (None, Some(s)) => Exit::Signal(s),
+        (None, None) => Exit::Code(-1),
+    }
+}
+
+/// RLIMIT_CPU takes whole seconds: round up, at least one.
+fn cpu_seconds(t: Duration) -> u64 {
+    (t.as_secs() + u64::from(t.subsec_nanos() > 0)).max(1)
 }
 
 /// Process groups of children that are running now.
@@ -397,6 +448,7 @@ impl GroupGuard {
         if let Ok(mut live) = LIVE_GROUPS.lock() {
             live.push(pgid);
         }
+        watchdog::register(pgid);
         GroupGuard(pgid)
     }
 }
@@ -404,6 +456,7 @@ impl GroupGuard {
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         kill_group(self.0, libc::SIGKILL);
+        watchdog::unregister(self.0);
         if let Ok(mut live) = LIVE_GROUPS.lock() {
             live.retain(|p| *p != self.0);
         }
@@ -426,7 +479,7 @@ fn kill_group(pgid: i32, sig: i32) {
     }
 }
 
-fn apply_limits(l: &Limits) -> std::io::Result<()> {
+fn apply_limits(l: &Limits, cpu_seconds: Option<u64>) -> std::io::Result<()> {
     fn set(res: libc::__rlimit_resource_t, v: u64) -> std::io::Result<()> {
         let lim = libc::rlimit {
             rlim_cur: v as libc::rlim_t,
@@ -439,11 +492,11 @@ fn apply_limits(l: &Limits) -> std::io::Result<()> {
         Ok(())
     }
     set(libc::RLIMIT_CORE, 0)?;
-    if let Some(v) = l.cpu_seconds {
-        // soft limit sends SIGXCPU; keep the hard limit a little higher so SIGKILL follows
+    if let Some(v) = cpu_seconds {
+        // the soft limit sends SIGXCPU; the hard limit a second later sends SIGKILL
         let lim = libc::rlimit {
             rlim_cur: v as libc::rlim_t,
-            rlim_max: (v + 2) as libc::rlim_t,
+            rlim_max: (v + 1) as libc::rlim_t,
         };
         // SAFETY: as above.
         if unsafe { libc::setrlimit(libc::RLIMIT_CPU, &lim) } != 0 {

@@ -89,7 +89,6 @@ async fn output_flood_is_capped_and_killed() {
 async fn file_size_limit_applies() {
     let d = tempfile::tempdir().unwrap();
     let spec = sh("head -c 200000 /dev/zero > big; echo rc=$?", d.path()).limits(Limits {
-        cpu_seconds: Some(10),
         address_space: None,
         file_size: Some(100_000),
     });
@@ -99,21 +98,41 @@ async fn file_size_limit_applies() {
 }
 
 #[tokio::test]
-async fn cpu_limit_stops_a_spinning_child() {
+async fn cpu_limit_stops_a_spinning_child_as_a_timeout() {
     let d = tempfile::tempdir().unwrap();
-    let spec = sh("while :; do :; done", d.path())
-        .timeout(Duration::from_secs(30))
-        .limits(Limits {
-            cpu_seconds: Some(1),
-            address_space: None,
-            file_size: None,
-        });
+    let spec = sh("while :; do :; done", d.path()).cpu_timeout(Duration::from_secs(1));
+    assert_eq!(spec.timeout, wall_backstop(Duration::from_secs(1)));
     let out = run(&spec).await.unwrap();
-    assert!(
-        matches!(out.exit, Exit::Signal(s) if s == libc::SIGXCPU || s == libc::SIGKILL),
-        "{:?}",
-        out.exit
-    );
+    assert_eq!(out.exit, Exit::TimedOut);
+}
+
+#[tokio::test]
+async fn cpu_limit_does_not_count_sleep() {
+    // 2 s of sleeping is well inside a 1 s CPU limit: only the wall backstop could stop it
+    let d = tempfile::tempdir().unwrap();
+    let spec = sh("sleep 2; echo woke", d.path()).cpu_timeout(Duration::from_secs(1));
+    let out = run(&spec).await.unwrap();
+    assert_eq!(out.exit, Exit::Code(0));
+    assert_eq!(out.stdout.text(), "woke\n");
+}
+
+#[tokio::test]
+async fn flood_is_judged_by_bytes_even_when_the_child_exits_first() {
+    // the child writes past the limit and exits at once: whoever notices first, the byte count
+    // decides
+    let d = tempfile::tempdir().unwrap();
+    let spec = sh("head -c 300000 /dev/zero; exit 0", d.path()).output_limit(100_000);
+    let out = run(&spec).await.unwrap();
+    assert_eq!(out.exit, Exit::OutputLimit);
+    let spec = sh("head -c 99999 /dev/zero; exit 0", d.path()).output_limit(100_000);
+    assert_eq!(run(&spec).await.unwrap().exit, Exit::Code(0));
+}
+
+#[test]
+fn cpu_seconds_round_up() {
+    assert_eq!(cpu_seconds(Duration::from_millis(1)), 1);
+    assert_eq!(cpu_seconds(Duration::from_secs(30)), 30);
+    assert_eq!(cpu_seconds(Duration::from_millis(30_001)), 31);
 }
 
 #[tokio::test]

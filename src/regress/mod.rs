@@ -5,18 +5,20 @@ directory through [`crate::sim::simulate`]. Results stream to the caller as they
 are gathered into a [`RegressReport`] that flags cases where the simulators disagree.
 */
 
+pub mod design;
 pub mod filelist;
 pub mod import;
 pub mod manifest;
+pub mod report;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 pub use manifest::{Case, Manifest, ManifestError};
 
+use crate::runner::{self, Durations};
 use crate::sim::{self, SimError, SimKind, SimResult, Status};
 
 /// Options of one regression run.
@@ -35,12 +37,6 @@ pub struct RegressOptions {
 
 fn duration_key(manifest: &Manifest, case: &str, k: SimKind) -> String {
     format!("{}#{case}#{k}", manifest.path.display())
-}
-
-fn load_durations(path: Option<&std::path::Path>) -> BTreeMap<String, f64> {
-    path.and_then(|p| std::fs::read_to_string(p).ok())
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default()
 }
 
 /// One finished job.
@@ -93,7 +89,9 @@ pub fn select<'a>(cases: &'a [Case], filter: Option<&str>) -> Vec<&'a Case> {
     }
 }
 
-/// The jobs a run will execute, in scheduling order.
+/// The jobs a run will execute, in scheduling order (longest first: durations remembered from
+/// earlier runs, else a guess — Verilator builds a C++ model in seconds, Icarus compiles in
+/// milliseconds).
 pub fn plan(manifest: &Manifest, opts: &RegressOptions) -> Vec<(Case, SimKind)> {
     let mut jobs = Vec::new();
     for case in select(&manifest.cases, opts.filter.as_deref()) {
@@ -103,24 +101,28 @@ pub fn plan(manifest: &Manifest, opts: &RegressOptions) -> Vec<(Case, SimKind)> 
             }
         }
     }
-    // longest first: durations remembered from earlier runs, else a guess (Verilator builds a
-    // C++ model in seconds; Icarus compiles in milliseconds)
-    let known = load_durations(opts.durations.as_deref());
-    let estimate = |c: &Case, k: SimKind| {
-        known
-            .get(&duration_key(manifest, &c.name, k))
-            .copied()
-            .unwrap_or(if k == SimKind::Verilator { 10.0 } else { 0.1 })
-    };
+    let known = Durations::load(opts.durations.clone());
+    let estimate = estimator(manifest, &known);
     jobs.sort_by(|(a, ka), (b, kb)| estimate(b, *kb).total_cmp(&estimate(a, *ka)));
     jobs
+}
+
+fn estimator<'a>(
+    manifest: &'a Manifest,
+    known: &'a Durations,
+) -> impl Fn(&Case, SimKind) -> f64 + 'a {
+    move |c, k| {
+        known
+            .get(&duration_key(manifest, &c.name, k))
+            .unwrap_or(if k == SimKind::Verilator { 10.0 } else { 0.1 })
+    }
 }
 
 /// Run the planned jobs; `on_result` sees each job as it finishes.
 pub async fn run(
     manifest: &Manifest,
     opts: &RegressOptions,
-    on_result: impl Fn(&JobResult) + Send + Sync + 'static,
+    on_result: impl Fn(&JobResult),
 ) -> Result<RegressReport, SimError> {
     let jobs = plan(manifest, opts);
     let mut versions = BTreeMap::new();
@@ -132,58 +134,44 @@ pub async fn run(
         versions.insert(k.name().to_string(), sim::version(*k).await?);
     }
     let njobs = opts.jobs.max(1);
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let build_jobs = (cores / njobs).max(1);
-    let sem = Arc::new(tokio::sync::Semaphore::new(njobs));
+    let build_jobs = runner::build_jobs_per_job(njobs);
     let keep_failed = opts.keep_failed;
-    let on_result = Arc::new(on_result);
+    let mut durations = Durations::load(opts.durations.clone());
     let start = Instant::now();
-    let mut set = tokio::task::JoinSet::new();
-    for (idx, (case, kind)) in jobs.into_iter().enumerate() {
-        let sem = sem.clone();
-        let on_result = on_result.clone();
-        set.spawn(async move {
-            let _permit = sem.acquire_owned().await.expect("semaphore open");
+    let indexed: Vec<(usize, Case, SimKind)> = jobs
+        .into_iter()
+        .enumerate()
+        .map(|(i, (c, k))| (i, c, k))
+        .collect();
+    let mut done: Vec<(usize, JobResult)> = Vec::new();
+    // `plan` already sorted the jobs; the index keeps that order
+    runner::run_longest_first(
+        indexed,
+        njobs,
+        |(i, _, _)| -(*i as f64),
+        move |(_, case, kind)| async move {
             let mut o = case.sim_options();
             o.build_jobs = build_jobs;
             o.keep_failed_job_dir = keep_failed;
-            let result = sim::simulate(kind, &case.design, &o).await?;
+            sim::simulate(kind, &case.design, &o).await
+        },
+        |(i, case, _), result| {
             let jr = JobResult {
                 case: case.name.clone(),
                 result,
             };
             on_result(&jr);
-            Ok::<_, SimError>((idx, jr))
-        });
-    }
-    let mut done: Vec<(usize, JobResult)> = Vec::new();
-    while let Some(r) = set.join_next().await {
-        match r {
-            Ok(Ok(x)) => done.push(x),
-            Ok(Err(e)) => {
-                set.abort_all();
-                return Err(e);
-            }
-            Err(join) => std::panic::resume_unwind(join.into_panic()),
-        }
-    }
-    let wall = start.elapsed();
-    if let Some(p) = &opts.durations {
-        let mut known = load_durations(Some(p));
-        for (_, j) in &done {
-            known.insert(
-                duration_key(manifest, &j.case, j.result.simulator),
-                j.result.seconds(),
+            durations.record(
+                duration_key(manifest, &jr.case, jr.result.simulator),
+                jr.result.seconds(),
             );
-        }
-        if let Some(d) = p.parent() {
-            let _ = std::fs::create_dir_all(d);
-        }
-        let tmp = p.with_extension("partial");
-        if std::fs::write(&tmp, serde_json::to_string(&known).unwrap_or_default()).is_ok() {
-            let _ = std::fs::rename(&tmp, p);
-        }
-    }
+            done.push((i, jr));
+            Ok(())
+        },
+    )
+    .await?;
+    let wall = start.elapsed();
+    durations.save();
     done.sort_by_key(|(i, _)| *i);
     Ok(build_report(
         manifest,

@@ -6,7 +6,8 @@ A backend ([`Simulator`]) only knows its tool's command lines and message format
 every backend is judged by the same rules:
 
 - compile failure → [`Status::CompileError`];
-- the run killed by its timeout → [`Status::Timeout`];
+- the run killed by its timeout → [`Status::Timeout`] (the timeout counts CPU seconds of the
+  simulator, with a wall-clock backstop, so the verdict does not depend on machine load);
 - killed by a signal (not an `$error`/`$fatal` abort) or a non-zero exit with no error message
   → [`Status::Crash`];
 - an `$error`/`$fatal`/failed assertion, a line matching the failure regex, the output limit,
@@ -419,8 +420,8 @@ pub async fn lint(
     let backend = kind.backend();
     let spec = backend
         .lint_command(design, dir.path())
-        .timeout(timeout)
-        .limits(Limits::for_compile(timeout))
+        .cpu_timeout(timeout)
+        .limits(Limits::for_compile())
         .env("TMPDIR", dir.path())
         .sandbox_writes(vec![dir.path().to_path_buf()]);
     let out = process::run(&spec).await?;
@@ -476,21 +477,6 @@ fn first_nonempty(text: &str) -> String {
         .unwrap_or("no output")
         .trim()
         .to_string()
-}
-
-fn nonce() -> String {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    let t = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let mut x = (t as u64) ^ (std::process::id() as u64).rotate_left(32);
-    // splitmix64, to spread the bits
-    x = x.wrapping_add(0x9e3779b97f4a7c15);
-    let mut z = x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-    format!("{:016x}", z ^ (z >> 31))
 }
 
 /// The finest `timescale precision named in the sources, e.g. "ps" (None if none has one).
@@ -569,7 +555,7 @@ pub async fn simulate(
         let mut budget = 512u64 << 20;
         copy_tree(data, &dpath, &mut budget).map_err(io_err)?;
     }
-    let n = nonce();
+    let n = crate::util::random_hex(8);
     let marker = format!("rtlsmith-no-finish-{n}");
     let helpers = dpath.join(format!(".rtlsmith-{n}"));
     std::fs::create_dir_all(&helpers).map_err(io_err)?;
@@ -603,8 +589,8 @@ pub async fn simulate(
     let writable = vec![dpath.clone()];
     let build = backend
         .build_command(design, &top, &job, opts.build_jobs)
-        .timeout(opts.compile_timeout)
-        .limits(Limits::for_compile(opts.compile_timeout))
+        .cpu_timeout(opts.compile_timeout)
+        .limits(Limits::for_compile())
         .env("TMPDIR", &dpath)
         .sandbox_writes(writable.clone());
     let bout = process::run(&build).await?;
@@ -656,8 +642,8 @@ pub async fn simulate(
 
     let runspec = backend
         .run_command(design, &top, &job)
-        .timeout(opts.timeout)
-        .limits(Limits::for_simulation(opts.timeout))
+        .cpu_timeout(opts.timeout)
+        .limits(Limits::for_simulation())
         .output_limit(opts.output_limit)
         .env("TMPDIR", &dpath)
         .sandbox_writes(writable);
@@ -731,7 +717,7 @@ fn judge(
             return (
                 Status::Timeout,
                 format!(
-                    "simulation did not finish within {}s (killed)",
+                    "simulation did not finish within {}s of CPU time (killed)",
                     opts.timeout.as_secs()
                 ),
                 tail_lines(text, 5),

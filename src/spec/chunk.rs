@@ -194,3 +194,85 @@ pub fn to_markdown(spec: &Spec) -> String {
     }
     s
 }
+
+/// A short summary of a Spec for a terminal: source, sections, tables by kind, interfaces,
+/// ports, parameters and registers (what `rtlsmith ingest` prints without `--format`).
+pub fn summary(s: &Spec) -> String {
+    let mut t = String::new();
+    t.push_str(&format!(
+        "{}: {} ({}{}), read with {}\n",
+        s.source.path,
+        s.title.as_deref().unwrap_or("(untitled)"),
+        s.source.format,
+        s.source
+            .pages
+            .map(|p| format!(", {p} pages"))
+            .unwrap_or_default(),
+        s.source.reader
+    ));
+    let secs = s.all_sections();
+    t.push_str(&format!("  sections: {}\n", secs.len()));
+    for sec in secs.iter().filter(|x| x.level <= 2).take(40) {
+        t.push_str(&format!(
+            "    {}{} {}\n",
+            "  ".repeat(sec.level.saturating_sub(1) as usize),
+            sec.number.as_deref().unwrap_or("-"),
+            sec.title
+        ));
+    }
+    let tables = s.tables();
+    let kinds = |k: super::TableKind| tables.iter().filter(|t| t.kind == k).count();
+    t.push_str(&format!(
+        "  tables: {} ({} ports, {} parameters, {} registers, {} bit fields, {} other)\n",
+        tables.len(),
+        kinds(super::TableKind::Ports),
+        kinds(super::TableKind::Parameters),
+        kinds(super::TableKind::Registers),
+        kinds(super::TableKind::Fields),
+        kinds(super::TableKind::Other)
+    ));
+    for (iface, n) in s.interfaces() {
+        t.push_str(&format!(
+            "  interface {}: {n} ports\n",
+            if iface.is_empty() {
+                "(unnamed)"
+            } else {
+                &iface
+            }
+        ));
+    }
+    let names: Vec<&str> = s.ports.iter().map(|p| p.name.as_str()).collect();
+    t.push_str(&format!(
+        "  ports ({}): {}\n",
+        names.len(),
+        names.join(", ")
+    ));
+    let names: Vec<&str> = s.parameters.iter().map(|p| p.name.as_str()).collect();
+    t.push_str(&format!(
+        "  parameters ({}): {}\n",
+        names.len(),
+        names.join(", ")
+    ));
+    let regs: Vec<String> = s
+        .registers
+        .iter()
+        .map(|r| {
+            format!(
+                "{}@{}{}",
+                r.name,
+                r.offset.as_deref().unwrap_or("?"),
+                if r.fields.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} fields)", r.fields.len())
+                }
+            )
+        })
+        .collect();
+    t.push_str(&format!(
+        "  registers ({}): {}\n",
+        regs.len(),
+        regs.join(", ")
+    ));
+    t
+}

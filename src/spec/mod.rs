@@ -17,7 +17,7 @@ mod markdown;
 mod pdf;
 mod typing;
 
-pub use chunk::{Chunk, chunks, estimate_tokens, search, to_markdown};
+pub use chunk::{Chunk, chunks, estimate_tokens, search, summary, to_markdown};
 
 use std::path::{Path, PathBuf};
 
@@ -633,6 +633,3 @@ fn split_caption(c: &str, default: &str) -> (String, String) {
         None => (default.to_string(), c.trim().to_string()),
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -11,9 +11,7 @@ mod verilog_eval;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -100,12 +98,12 @@ impl Problem {
     /// "in: a[7:0], b; out: y" from the interface or the reference's header.
     pub fn interface_summary(&self) -> String {
         let src = self.interface.as_deref().unwrap_or(&self.reference);
-        summarize_ports(src)
+        crate::hdl::port_summary(src)
     }
 
     /// The reference rewritten so that it can stand in for the candidate.
     pub fn reference_as_candidate(&self) -> String {
-        rename_module(&self.reference, &self.reference_module, &self.dut_module)
+        crate::hdl::rename_module(&self.reference, &self.reference_module, &self.dut_module)
     }
 }
 
@@ -181,174 +179,3 @@ pub fn load(kind: SuiteKind, path: &Path) -> Result<Suite, SuiteError> {
     }
     Ok(suite)
 }
-
-static MODULE_DECL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^\s*module\s+([A-Za-z_][A-Za-z0-9_$]*)").unwrap());
-
-/// Names of the modules a source declares, in order.
-pub fn declared_modules(src: &str) -> Vec<String> {
-    let clean = crate::eval::checks::strip_comments(src);
-    MODULE_DECL
-        .captures_iter(&clean)
-        .map(|c| c[1].to_string())
-        .collect()
-}
-
-/// Rename the declaration `module from` to `module to` (whole word only).
-pub fn rename_module(src: &str, from: &str, to: &str) -> String {
-    let re = Regex::new(&format!(r"\bmodule(\s+){}\b", regex::escape(from))).unwrap();
-    re.replace_all(src, |c: &regex::Captures| format!("module{}{to}", &c[1]))
-        .into_owned()
-}
-
-static INSTANCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?m)^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:#\s*\([^;]*?\))?\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(",
-    )
-    .unwrap()
-});
-
-const NOT_MODULES: &[&str] = &[
-    "module",
-    "input",
-    "output",
-    "inout",
-    "wire",
-    "reg",
-    "logic",
-    "assign",
-    "always",
-    "initial",
-    "if",
-    "else",
-    "for",
-    "while",
-    "case",
-    "casez",
-    "casex",
-    "function",
-    "task",
-    "begin",
-    "end",
-    "return",
-    "integer",
-    "int",
-    "bit",
-    "repeat",
-    "forever",
-    "final",
-    "generate",
-    "genvar",
-    "localparam",
-    "parameter",
-    "typedef",
-    "automatic",
-    "default",
-    "posedge",
-    "negedge",
-    "or",
-    "and",
-    "not",
-    "wait",
-    "fork",
-    "join",
-];
-
-/// `(module, instance)` pairs instantiated in `src` (gate primitives and keywords excluded).
-pub fn instantiations(src: &str) -> Vec<(String, String)> {
-    let clean = crate::eval::checks::strip_comments(src);
-    INSTANCE
-        .captures_iter(&clean)
-        .filter(|c| !NOT_MODULES.contains(&&c[1]) && !NOT_MODULES.contains(&&c[2]))
-        .map(|c| (c[1].to_string(), c[2].to_string()))
-        .collect()
-}
-
-/// A one-line port summary of the first module header in `src`: `in: a[7:0], b; out: y`.
-pub fn summarize_ports(src: &str) -> String {
-    let clean = crate::eval::checks::strip_comments(src);
-    let Some(m) = MODULE_DECL.find(&clean) else {
-        return String::new();
-    };
-    let rest = &clean[m.end()..];
-    // skip a parameter list `#( ... )`, then take the port list up to `);`
-    let rest = match rest.trim_start().strip_prefix('#') {
-        Some(r) => {
-            let mut depth = 0;
-            let mut end = 0;
-            for (i, ch) in r.char_indices() {
-                match ch {
-                    '(' => depth += 1,
-                    ')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            end = i + 1;
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            &r[end..]
-        }
-        None => rest,
-    };
-    let Some(open) = rest.find('(') else {
-        return String::new();
-    };
-    let header = &rest[open + 1..rest.find(");").unwrap_or(rest.len())];
-    // non-ANSI headers name the ports only; their directions are declared in the body
-    let body_decls: String;
-    let body = if ["input", "output", "inout"]
-        .iter()
-        .any(|k| header.contains(k))
-    {
-        header
-    } else {
-        static DECL: LazyLock<Regex> =
-            LazyLock::new(|| Regex::new(r"(?m)^\s*(?:input|output|inout)\b[^;]*;").unwrap());
-        let end = rest.find("endmodule").unwrap_or(rest.len());
-        body_decls = DECL
-            .find_iter(&rest[..end])
-            .map(|m| m.as_str().trim_end_matches(';').trim().to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        &body_decls
-    };
-    let mut ins = Vec::new();
-    let mut outs = Vec::new();
-    let mut dir = "";
-    let mut width = String::new();
-    for seg in body.split(',') {
-        let seg = seg.trim();
-        let words: Vec<&str> = seg.split_whitespace().collect();
-        if let Some(d) = words
-            .iter()
-            .find(|w| ["input", "output", "inout"].contains(w))
-        {
-            dir = d;
-            width = match (seg.find('['), seg.rfind(']')) {
-                (Some(a), Some(b)) if b > a => seg[a..=b].replace(' ', ""),
-                _ => String::new(),
-            };
-        }
-        let name: String = seg
-            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .find(|w| !w.is_empty())
-            .unwrap_or("")
-            .to_string();
-        if name.is_empty() || dir.is_empty() {
-            continue;
-        }
-        let item = format!("{name}{width}");
-        if dir == "input" {
-            ins.push(item);
-        } else {
-            outs.push(item);
-        }
-    }
-    format!("in: {}; out: {}", ins.join(", "), outs.join(", "))
-}
-
-#[cfg(test)]
-mod tests;

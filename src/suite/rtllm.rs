@@ -61,9 +61,9 @@ pub fn load(path: &Path) -> Result<Suite, SuiteError> {
             }
         }
         let testbench = read_text(&tb_path)?;
-        let tb_modules = super::declared_modules(&testbench);
+        let tb_modules = crate::hdl::declared_modules(&testbench);
         // the design under test: what the testbench instantiates but does not declare
-        let dut_module = super::instantiations(&testbench)
+        let dut_module = crate::hdl::instantiations(&testbench)
             .into_iter()
             .map(|(m, _)| m)
             .find(|m| !tb_modules.contains(m))
@@ -93,8 +93,8 @@ pub fn load(path: &Path) -> Result<Suite, SuiteError> {
                 malformed(&dir, format!("design `{id}` has no verified_*.v reference"))
             })?;
         let reference = read_text(&reference_path)?;
-        let modules = super::declared_modules(&reference);
-        let inner: Vec<String> = super::instantiations(&reference)
+        let modules = crate::hdl::declared_modules(&reference);
+        let inner: Vec<String> = crate::hdl::instantiations(&reference)
             .into_iter()
             .map(|(m, _)| m)
             .collect();
@@ -143,5 +143,5 @@ fn instantiated(src: &str, m: &str) -> bool {
         regex::escape(m)
     ))
     .unwrap();
-    re.is_match(&crate::eval::checks::strip_comments(src))
+    re.is_match(&crate::hdl::strip_comments(src))
 }

@@ -89,7 +89,7 @@ pub fn load_v2(path: &Path) -> Result<Suite, SuiteError> {
             Some(p) => Some(read_text(p)?),
             None => None,
         };
-        let reference_module = super::declared_modules(&reference)
+        let reference_module = crate::hdl::declared_modules(&reference)
             .into_iter()
             .next()
             .ok_or_else(|| malformed(format!("{id}_ref.sv declares no module")))?;
@@ -202,7 +202,7 @@ pub fn load_v1(path: &Path) -> Result<Suite, SuiteError> {
                 ),
             });
         }
-        let dut = super::declared_modules(&v.prompt)
+        let dut = crate::hdl::declared_modules(&v.prompt)
             .into_iter()
             .next()
             .unwrap_or_else(|| "top_module".into());
