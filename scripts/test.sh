@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test command: formatting, lints as errors, the whole test suite, then the bundled
-# regression (every design in rtlsmith.toml on both simulators).
+# The test command: formatting, lints as errors, the whole test suite, verdicts under load
+# (quiet vs every core busy must agree), then the bundled regression (every design in
+# rtlsmith.toml on both simulators).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,5 +11,7 @@ echo "test: cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
 echo "test: cargo test"
 cargo test --locked --release
+echo "test: verdicts under load (scripts/test-under-load.sh)"
+bash scripts/test-under-load.sh
 echo "test: rtlsmith regress (bundled designs)"
 cargo run --release --locked --quiet -- regress --jobs "$(nproc)" --junit target/regress-junit.xml --json target/regress.json

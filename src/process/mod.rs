@@ -313,7 +313,10 @@ pub async fn run(spec: &CommandSpec) -> Result<Output, ProcessError> {
     };
     let ruleset_fd = sandbox.as_ref().map(|s| s.raw_fd());
     let limits = spec.limits;
-    let cpu_seconds = spec.cpu_limit.map(cpu_seconds);
+    // the kernel's limit is the backstop: we stop the child ourselves at the limit
+    let cpu_seconds = spec
+        .cpu_limit
+        .map(|t| cpu_seconds(t + spec.grace + Duration::from_secs(2)));
     // SAFETY: the closure only calls async-signal-safe functions (setrlimit, prctl, syscall).
     unsafe {
         cmd.pre_exec(move || {
@@ -356,9 +359,11 @@ pub async fn run(spec: &CommandSpec) -> Result<Output, ProcessError> {
     ));
 
     let mut killed_for: Option<Exit> = None;
+    let cpu_spent = cpu_limit_reached(child.id(), spec.cpu_limit);
     let status = tokio::select! {
         s = child.wait() => Some(s),
         _ = tokio::time::sleep(spec.timeout) => { killed_for = Some(Exit::TimedOut); None }
+        _ = cpu_spent => { killed_for = Some(Exit::TimedOut); None }
         _ = over.notified() => { killed_for = Some(Exit::OutputLimit); None }
     };
     let status = match status {
@@ -435,6 +440,44 @@ fn classify_exit(
 /// RLIMIT_CPU takes whole seconds: round up, at least one.
 fn cpu_seconds(t: Duration) -> u64 {
     (t.as_secs() + u64::from(t.subsec_nanos() > 0)).max(1)
+}
+
+/// Resolves once the child `pid` has used `limit` of CPU time (its own and that of the
+/// children it has waited for), read from `/proc` every 50 ms; never without a limit. The
+/// caller then stops the child the gentle way (SIGTERM first, so a simulator flushes what it
+/// printed); the kernel's RLIMIT_CPU, set a little higher, is the backstop.
+async fn cpu_limit_reached(pid: Option<u32>, limit: Option<Duration>) {
+    let (Some(pid), Some(limit)) = (pid, limit) else {
+        return std::future::pending().await;
+    };
+    let path = format!("/proc/{pid}/stat");
+    loop {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        match std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| cpu_time(&t))
+        {
+            Some(used) if used >= limit => return,
+            Some(_) => {}
+            // gone (exiting): the wait branch will see it
+            None => return std::future::pending().await,
+        }
+    }
+}
+
+/// utime + stime + cutime + cstime of a `/proc/<pid>/stat` line.
+fn cpu_time(stat: &str) -> Option<Duration> {
+    // the command name may hold spaces and parentheses: fields start after the last `)`
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f
+        .get(11..15)?
+        .iter()
+        .filter_map(|x| x.parse::<u64>().ok())
+        .sum();
+    // SAFETY: sysconf reads a constant.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(Duration::from_millis(ticks * 1000 / hz))
 }
 
 /// Process groups of children that are running now.

@@ -129,6 +129,34 @@ async fn flood_is_judged_by_bytes_even_when_the_child_exits_first() {
 }
 
 #[test]
+fn cpu_time_reads_a_proc_stat_line() {
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as u64;
+    let line = format!(
+        "42 (a (weird) name) R 1 42 42 0 -1 4194304 100 0 0 0 {} {} {} {} 20 0 1 0",
+        hz,
+        hz / 2,
+        hz,
+        hz / 2
+    );
+    assert_eq!(cpu_time(&line), Some(Duration::from_secs(3)));
+    assert_eq!(cpu_time("garbage"), None);
+}
+
+#[tokio::test]
+async fn a_spinning_child_is_stopped_gently_at_its_cpu_limit() {
+    // SIGTERM first: a child that flushes on SIGTERM keeps what it printed
+    let d = tempfile::tempdir().unwrap();
+    let spec = sh(
+        "trap 'echo flushed; exit 143' TERM; echo started; while :; do :; done",
+        d.path(),
+    )
+    .cpu_timeout(Duration::from_secs(1));
+    let out = run(&spec).await.unwrap();
+    assert_eq!(out.exit, Exit::TimedOut);
+    assert_eq!(out.stdout.text(), "started\nflushed\n");
+}
+
+#[test]
 fn cpu_seconds_round_up() {
     assert_eq!(cpu_seconds(Duration::from_millis(1)), 1);
     assert_eq!(cpu_seconds(Duration::from_secs(30)), 30);

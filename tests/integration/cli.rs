@@ -498,3 +498,76 @@ fn doctor_lists_the_tools_and_says_what_is_missing() {
     assert!(r.stdout.contains("MISSING  iverilog"), "{}", r.stdout);
     assert!(r.stderr.contains("scripts/setup.sh"), "{}", r.stderr);
 }
+
+/// Processes whose command line mentions `needle`.
+fn processes_mentioning(needle: &str) -> Vec<(i32, String)> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        if cmdline.contains(needle) && !stat.contains(") Z") {
+            found.push((pid, cmdline));
+        }
+    }
+    found
+}
+
+#[test]
+fn sigkill_of_rtlsmith_leaves_no_simulator_running() {
+    use std::os::unix::process::CommandExt;
+    // a private TMPDIR: the simulator's job directory, and so its command line, names it
+    let tmp = tempfile::tempdir().unwrap();
+    let marker = tmp.path().display().to_string();
+    let mut child = Command::new(bin())
+        .args([
+            "sim",
+            "hangs_tb.v",
+            "--top",
+            "hangs_tb",
+            "--timeout",
+            "3600",
+        ])
+        .current_dir(fixtures())
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let pgid = child.id() as i32;
+    let mut sims = Vec::new();
+    for _ in 0..1200 {
+        sims = processes_mentioning(&marker)
+            .into_iter()
+            .filter(|(_, c)| c.starts_with("vvp"))
+            .collect();
+        if !sims.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!sims.is_empty(), "the simulation never started");
+    // kill -9 of rtlsmith's whole process group, as a CI runner or a shell would
+    // SAFETY: signalling the process group of our own child.
+    unsafe {
+        libc::kill(-pgid, libc::SIGKILL);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGKILL)
+    );
+    let mut left = processes_mentioning(&marker);
+    for _ in 0..40 {
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        left = processes_mentioning(&marker);
+    }
+    assert!(left.is_empty(), "still running 2 s after SIGKILL: {left:?}");
+}
