@@ -66,6 +66,16 @@ pub struct Port {
 }
 
 impl Port {
+    /// A port known by name only (no direction or type declared): 1-bit inout.
+    pub fn bare(name: String) -> Port {
+        Port {
+            name,
+            direction: Direction::Inout,
+            packed: Vec::new(),
+            signed: false,
+        }
+    }
+
     /// The port's width in bits with these parameter values.
     pub fn width(&self, params: &HashMap<String, i64>) -> Result<u64, String> {
         let mut w: u64 = 1;

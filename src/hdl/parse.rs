@@ -140,11 +140,12 @@ fn read_module(tree: &SyntaxTree, node: RefNode) -> Module {
     };
     // in order of appearance: header parameters, ports, body declarations, instances
     let mut local_depth = 0usize;
-    let mut prev: Option<(Direction, Vec<(String, String)>, bool)> = None;
-    let mut body_dirs: Vec<(String, Direction, Vec<(String, String)>, bool)> = Vec::new();
+    // the previous ANSI port, whose direction and type a bare name inherits
+    let mut prev: Option<Port> = None;
+    // non-ANSI: directions and types declared in the body
+    let mut body_decls: Vec<Port> = Vec::new();
     let mut header_names: Vec<String> = Vec::new();
-    let mut iter = node.into_iter().event();
-    while let Some(ev) = iter.next() {
+    for ev in node.into_iter().event() {
         let n = match ev {
             NodeEvent::Enter(n) => n,
             NodeEvent::Leave(RefNode::LocalParameterDeclaration(_)) => {
@@ -192,25 +193,26 @@ fn read_module(tree: &SyntaxTree, node: RefNode) -> Module {
                 };
                 // a port without a header inherits the previous port's direction and type;
                 // one with a type but no direction inherits the direction
-                let (dir, dims, signed) = match header {
+                let port = match header {
                     Some(h) => {
-                        let (dims, signed) = packed_dims(tree, h.clone());
-                        let dir = direction(h)
-                            .or(prev.as_ref().map(|p| p.0))
+                        let (packed, signed) = packed_dims(tree, h.clone());
+                        let direction = direction(h)
+                            .or(prev.as_ref().map(|p| p.direction))
                             .unwrap_or(Direction::Inout);
-                        (dir, dims, signed)
+                        Port {
+                            name,
+                            direction,
+                            packed,
+                            signed,
+                        }
                     }
-                    None => prev
-                        .clone()
-                        .unwrap_or((Direction::Inout, Vec::new(), false)),
+                    None => match &prev {
+                        Some(p) => Port { name, ..p.clone() },
+                        None => Port::bare(name),
+                    },
                 };
-                prev = Some((dir, dims.clone(), signed));
-                m.ports.push(Port {
-                    name,
-                    direction: dir,
-                    packed: dims,
-                    signed,
-                });
+                prev = Some(port.clone());
+                m.ports.push(port);
             }
             RefNode::ListOfPorts(x) => {
                 for p in RefNode::ListOfPorts(x) {
@@ -225,12 +227,16 @@ fn read_module(tree: &SyntaxTree, node: RefNode) -> Module {
                     sv_parser::PortDeclaration::Output(_) => Direction::Output,
                     _ => Direction::Inout,
                 };
-                let (dims, signed) = packed_dims(tree, n.clone());
+                let (packed, signed) = packed_dims(tree, n.clone());
                 for p in n.clone() {
                     match p {
                         RefNode::PortIdentifier(_) | RefNode::VariableIdentifier(_) => {
-                            let name = ident(tree, p).unwrap_or_default();
-                            body_dirs.push((name, dir, dims.clone(), signed));
+                            body_decls.push(Port {
+                                name: ident(tree, p).unwrap_or_default(),
+                                direction: dir,
+                                packed: packed.clone(),
+                                signed,
+                            });
                         }
                         _ => {}
                     }
@@ -253,21 +259,11 @@ fn read_module(tree: &SyntaxTree, node: RefNode) -> Module {
     }
     // non-ANSI: the header names the ports, the body gives their directions and types
     for name in header_names {
-        if let Some((_, dir, dims, signed)) = body_dirs.iter().find(|b| b.0 == name) {
-            m.ports.push(Port {
-                name,
-                direction: *dir,
-                packed: dims.clone(),
-                signed: *signed,
-            });
-        } else {
-            m.ports.push(Port {
-                name,
-                direction: Direction::Inout,
-                packed: Vec::new(),
-                signed: false,
-            });
-        }
+        let port = match body_decls.iter().find(|b| b.name == name) {
+            Some(b) => b.clone(),
+            None => Port::bare(name),
+        };
+        m.ports.push(port);
     }
     m
 }
