@@ -3,6 +3,8 @@
 
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/common.rs"]
+mod common;
 #[path = "integration/diagnostics.rs"]
 mod diagnostics;
 #[path = "integration/eval.rs"]
@@ -11,5 +13,7 @@ mod eval;
 mod llm;
 #[path = "integration/prompts.rs"]
 mod prompts;
+#[path = "integration/reports.rs"]
+mod reports;
 #[path = "integration/spec.rs"]
 mod spec;

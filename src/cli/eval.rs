@@ -11,7 +11,8 @@ use clap::{Args, Subcommand};
 
 use super::{AppError, ExitCode};
 use rtlsmith::eval::{self, EvalOptions, Event, ModelSource, Shard, Source, generate};
-use rtlsmith::llm::settings::{Requested, Settings};
+use rtlsmith::llm::config::LlmTable;
+use rtlsmith::llm::settings::Settings;
 
 pub const EVAL_HELP: &str = "\
 Suites: verilog-eval-v2 (a dataset_spec-to-rtl or dataset_code-complete-iccad2023 folder),
@@ -452,8 +453,8 @@ fn model_source(
 
 impl LlmArgs {
     /// What the flags ask of the model settings (the rest comes from `[llm]` or defaults).
-    pub fn requested(&self) -> Requested {
-        Requested {
+    pub fn requested(&self) -> LlmTable {
+        LlmTable {
             model: self.model.clone(),
             n: self.n,
             temperature: self.temperature,
@@ -462,10 +463,11 @@ impl LlmArgs {
             seed: self.seed,
             concurrency: self.concurrency,
             rpm: self.rpm,
-            request_timeout: self.request_timeout,
+            timeout: self.request_timeout,
             max_retries: self.max_retries,
             max_tokens_total: self.max_tokens_total,
             max_cost: self.max_cost,
+            prices: Default::default(),
         }
     }
 }

@@ -1,30 +1,14 @@
 //! Model settings resolved once, in one place: what the command line says wins, then the
 //! `[llm]` table of `rtlsmith.toml`, then the defaults (VerilogEval's sampling: temperature
 //! 0.85, top-p 0.95, 1024 tokens; 4 requests in flight, 6 retries, 120 s per request).
-//! The binary turns its flags into [`Requested`]; everything downstream reads [`Settings`].
+//! The binary turns its flags into an [`LlmTable`] of its own (the same keys, `None` where a
+//! flag was not given); everything downstream reads [`Settings`].
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::client::{ClientConfig, Prices};
 use super::config::LlmTable;
-
-/// What the user asked for on the command line; `None` means "not said".
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Requested {
-    pub model: Option<String>,
-    pub n: Option<usize>,
-    pub temperature: Option<f64>,
-    pub top_p: Option<f64>,
-    pub max_tokens: Option<u32>,
-    pub seed: Option<u64>,
-    pub concurrency: Option<usize>,
-    pub rpm: Option<u32>,
-    pub request_timeout: Option<u64>,
-    pub max_retries: Option<u32>,
-    pub max_tokens_total: Option<u64>,
-    pub max_cost: Option<f64>,
-}
 
 /// The settings of a model run.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,8 +31,9 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Resolve; `None` when neither the command line nor the table names a model.
-    pub fn resolve(cli: &Requested, table: &LlmTable) -> Option<Settings> {
+    /// Resolve; `None` when neither the command line nor the table names a model. (The
+    /// command line's prices come from `--prices`, not from here.)
+    pub fn resolve(cli: &LlmTable, table: &LlmTable) -> Option<Settings> {
         let model = cli.model.clone().or_else(|| table.model.clone())?;
         let mut table_prices: Vec<(String, (f64, f64))> =
             table.prices.iter().map(|(k, v)| (k.clone(), *v)).collect();
@@ -60,9 +45,7 @@ impl Settings {
             top_p: cli.top_p.or(table.top_p).or(Some(0.95)),
             max_tokens: cli.max_tokens.or(table.max_tokens).unwrap_or(1024),
             seed: cli.seed.or(table.seed),
-            request_timeout: Duration::from_secs(
-                cli.request_timeout.or(table.timeout).unwrap_or(120),
-            ),
+            request_timeout: Duration::from_secs(cli.timeout.or(table.timeout).unwrap_or(120)),
             max_retries: cli.max_retries.or(table.max_retries).unwrap_or(6),
             concurrency: cli.concurrency.or(table.concurrency).unwrap_or(4),
             rpm: cli.rpm.or(table.rpm),
@@ -111,9 +94,9 @@ mod tests {
             timeout: Some(10),
             ..LlmTable::default()
         };
-        let cli = Requested {
+        let cli = LlmTable {
             temperature: Some(0.0),
-            ..Requested::default()
+            ..LlmTable::default()
         };
         let s = Settings::resolve(&cli, &table).unwrap();
         assert_eq!(s.model, "openai:from-table");
@@ -122,16 +105,16 @@ mod tests {
         assert_eq!(s.request_timeout, Duration::from_secs(10));
         assert_eq!((s.top_p, s.max_tokens, s.n), (Some(0.95), 1024, 1));
         assert_eq!((s.concurrency, s.max_retries), (4, 6));
-        let cli = Requested {
+        let cli = LlmTable {
             model: Some("anthropic:m".into()),
-            ..Requested::default()
+            ..LlmTable::default()
         };
         assert_eq!(
             Settings::resolve(&cli, &table).unwrap().model,
             "anthropic:m"
         );
         assert_eq!(
-            Settings::resolve(&Requested::default(), &LlmTable::default()),
+            Settings::resolve(&LlmTable::default(), &LlmTable::default()),
             None
         );
     }

@@ -213,12 +213,26 @@ async fn design_cannot_write_outside_its_job_dir() {
     let tb = fx.file(
         "tb.v",
         &format!(
-            "module tb; integer f; initial begin f = $fopen(\"{}\", \"w\"); $fdisplay(f, \"x\"); $fclose(f); f = $fopen(\"local.txt\", \"w\"); $fdisplay(f, \"ok\"); $fclose(f); $finish; end endmodule\n",
+            "module tb; integer f; initial begin f = $fopen(\"{}\", \"w\"); $display(\"outside=%0d\", f); if (f != 0) begin $fdisplay(f, \"x\"); $fclose(f); end f = $fopen(\"local.txt\", \"w\"); $fdisplay(f, \"ok\"); $fclose(f); $finish; end endmodule\n",
             target.display()
         ),
     );
     let d = fx.design(&[tb], "tb");
-    let _ = simulate(SimKind::Icarus, &d, &opts(20)).await.unwrap();
+    let o = SimOptions {
+        keep_job_dir: true,
+        ..opts(20)
+    };
+    let r = simulate(SimKind::Icarus, &d, &o).await.unwrap();
+    // it compiled, ran to $finish, was refused the outside file and wrote its own
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    let out = &r.run.as_ref().unwrap().output;
+    assert!(out.contains("outside=0"), "{out}");
+    let job = r.job_dir.clone().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(job.join("local.txt")).unwrap(),
+        "ok\n"
+    );
+    std::fs::remove_dir_all(job).unwrap();
     assert!(
         !target.exists(),
         "the design wrote outside its job directory"

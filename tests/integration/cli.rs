@@ -2,46 +2,15 @@
 //! reports for good and bad input.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_rtlsmith")
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::common::{Run, command, root, rtlsmith_in};
 
 fn fixtures() -> PathBuf {
     root().join("tests/fixtures/regress")
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn run_in(dir: &Path, args: &[&str]) -> Run {
-    run_env(dir, args, &[])
-}
-
-fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut c = Command::new(bin());
-    // durations and verdicts go to a private cache, never the user's
-    c.args(args).current_dir(dir).env(
-        "XDG_CACHE_HOME",
-        std::env::temp_dir().join(format!("rtlsmith-test-cache-{}", std::process::id())),
-    );
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let out = c.output().expect("run rtlsmith");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    rtlsmith_in(dir, args, &[])
 }
 
 #[test]
@@ -124,7 +93,7 @@ fn unknown_top_module_is_named() {
 fn missing_simulator_exits_3() {
     let empty = tempfile::tempdir().unwrap();
     let path = empty.path().to_string_lossy().into_owned();
-    let r = run_env(
+    let r = rtlsmith_in(
         &fixtures(),
         &["sim", "good_tb.v", "--top", "good_tb"],
         &[("PATH", &path)],
@@ -190,6 +159,13 @@ fn design_cannot_write_outside_its_job_directory() {
     let r = run_in(
         &fixtures(),
         &["sim", "escape_tb.v", "--top", "escape_tb", "-D", &define],
+    );
+    // the testbench ran to its end and its $fopen was refused, not skipped
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("fopen outside the job directory: 0"),
+        "{}",
+        r.stdout
     );
     assert!(!target.exists(), "escaped: {}{}", r.stdout, r.stderr);
 }
@@ -376,8 +352,7 @@ fn bundled_testbenches_catch_a_mutated_design() {
 /// simulator down with it.
 #[test]
 fn interrupt_stops_the_simulator() {
-    let child = Command::new(bin())
-        .args(["sim", "hangs_tb.v", "--top", "hangs_tb", "--timeout", "300"])
+    let child = command(&["sim", "hangs_tb.v", "--top", "hangs_tb", "--timeout", "300"])
         .current_dir(fixtures())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -489,7 +464,7 @@ fn doctor_lists_the_tools_and_says_what_is_missing() {
         assert!(r.stdout.contains(t), "{}", r.stdout);
     }
     let empty = tempfile::tempdir().unwrap();
-    let r = run_env(
+    let r = rtlsmith_in(
         &root(),
         &["doctor"],
         &[("PATH", empty.path().to_str().unwrap())],
@@ -522,22 +497,21 @@ fn sigkill_of_rtlsmith_leaves_no_simulator_running() {
     // a private TMPDIR: the simulator's job directory, and so its command line, names it
     let tmp = tempfile::tempdir().unwrap();
     let marker = tmp.path().display().to_string();
-    let mut child = Command::new(bin())
-        .args([
-            "sim",
-            "hangs_tb.v",
-            "--top",
-            "hangs_tb",
-            "--timeout",
-            "3600",
-        ])
-        .current_dir(fixtures())
-        .env("TMPDIR", tmp.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .process_group(0)
-        .spawn()
-        .unwrap();
+    let mut child = command(&[
+        "sim",
+        "hangs_tb.v",
+        "--top",
+        "hangs_tb",
+        "--timeout",
+        "3600",
+    ])
+    .current_dir(fixtures())
+    .env("TMPDIR", tmp.path())
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .process_group(0)
+    .spawn()
+    .unwrap();
     let pgid = child.id() as i32;
     let mut sims = Vec::new();
     for _ in 0..1200 {

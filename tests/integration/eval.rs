@@ -3,16 +3,9 @@
 //! suites in ../shared/benchmarks for the reference calibration.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_rtlsmith")
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::common::{command, root, rtlsmith};
 
 fn fx(rel: &str) -> String {
     root()
@@ -30,30 +23,6 @@ fn shared(rel: &str) -> String {
         p.display()
     );
     p.display().to_string()
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Durations and verdicts go to a private cache, never the user's.
-fn test_cache() -> PathBuf {
-    std::env::temp_dir().join(format!("rtlsmith-test-cache-{}", std::process::id()))
-}
-
-fn rtlsmith(args: &[&str]) -> Run {
-    let out = Command::new(bin())
-        .args(args)
-        .env("XDG_CACHE_HOME", test_cache())
-        .output()
-        .expect("run rtlsmith");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -368,9 +337,7 @@ fn a_killed_run_resumes_without_redoing_finished_samples() {
         .map(|s| s.to_string())
         .collect()
     };
-    let mut child = Command::new(bin())
-        .args(args(&out))
-        .env("XDG_CACHE_HOME", test_cache())
+    let mut child = command(&args(&out))
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -400,11 +367,7 @@ fn a_killed_run_resumes_without_redoing_finished_samples() {
         .map(str::to_string)
         .collect();
     assert!(before.len() >= 20 && before.len() < 156, "{}", before.len());
-    let r = Command::new(bin())
-        .args(args(&out))
-        .env("XDG_CACHE_HOME", test_cache())
-        .output()
-        .unwrap();
+    let r = command(&args(&out)).output().unwrap();
     let stdout = String::from_utf8_lossy(&r.stdout);
     assert_eq!(r.status.code(), Some(0), "{stdout}");
     assert!(
@@ -554,6 +517,11 @@ fn bad_input_gets_clear_errors() {
         "3/2",
     ]);
     assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("--shard 3/2 is not I/N with 1 <= I <= N"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]

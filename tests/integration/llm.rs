@@ -3,7 +3,7 @@
 //! record/replay, and `rtlsmith eval --model` end to end, including a killed-and-resumed run.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
 use std::time::{Duration, Instant};
 
 use rtlsmith::llm::client::{LlmError, Prices};
@@ -299,17 +299,16 @@ async fn cache_record_and_replay() {
 
 #[test]
 fn missing_credentials_exit_3_naming_the_variable() {
-    let out = Command::new(env!("CARGO_BIN_EXE_rtlsmith"))
-        .args([
-            "eval",
-            "verilog-eval-v2",
-            &fixture("ve2"),
-            "--model",
-            "anthropic:claude-sonnet-4-5",
-        ])
-        .env_remove("ANTHROPIC_API_KEY")
-        .output()
-        .unwrap();
+    let out = crate::common::command(&[
+        "eval",
+        "verilog-eval-v2",
+        &fixture("ve2"),
+        "--model",
+        "anthropic:claude-sonnet-4-5",
+    ])
+    .env_remove("ANTHROPIC_API_KEY")
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("ANTHROPIC_API_KEY is not set"), "{err}");
@@ -366,8 +365,7 @@ fn eval_model(uri: &str, out: &Path, extra: &[&str]) -> std::process::Output {
         "--no-llm-cache".into(),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
-    Command::new(env!("CARGO_BIN_EXE_rtlsmith"))
-        .args(&args)
+    crate::common::command(&args)
         .env_remove("OPENAI_API_KEY")
         .env("XDG_CACHE_HOME", out.parent().unwrap().join("xdg"))
         .output()
@@ -466,27 +464,26 @@ async fn a_killed_model_run_resumes_without_re_requesting() {
     let d = tempfile::tempdir().unwrap();
     let out = d.path().join("run");
     let model = format!("openai:test-model@{}/v1", server.uri());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rtlsmith"))
-        .args([
-            "eval",
-            "verilog-eval-v2",
-            &fixture("ve2"),
-            "--model",
-            &model,
-            "--n",
-            "10",
-            "--concurrency",
-            "1",
-            "--out",
-            out.to_str().unwrap(),
-            "--no-cache",
-            "--no-llm-cache",
-        ])
-        .env("XDG_CACHE_HOME", d.path().join("xdg"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = crate::common::command(&[
+        "eval",
+        "verilog-eval-v2",
+        &fixture("ve2"),
+        "--model",
+        &model,
+        "--n",
+        "10",
+        "--concurrency",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-cache",
+        "--no-llm-cache",
+    ])
+    .env("XDG_CACHE_HOME", d.path().join("xdg"))
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while judged(&out) < 4 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -536,24 +533,23 @@ fn malformed_replies_are_re_asked_and_scripted_runs_say_so() {
     )
     .unwrap();
     let run = |out: &str, reasks: &str| {
-        Command::new(env!("CARGO_BIN_EXE_rtlsmith"))
-            .args([
-                "eval",
-                "verilog-eval-v2",
-                &fixture("ve2"),
-                "--model",
-                &format!("scripted:{}", replies.display()),
-                "--n",
-                "2",
-                "--reasks",
-                reasks,
-                "--out",
-                d.path().join(out).to_str().unwrap(),
-                "--no-cache",
-            ])
-            .env("XDG_CACHE_HOME", d.path().join("xdg"))
-            .output()
-            .unwrap()
+        crate::common::command(&[
+            "eval",
+            "verilog-eval-v2",
+            &fixture("ve2"),
+            "--model",
+            &format!("scripted:{}", replies.display()),
+            "--n",
+            "2",
+            "--reasks",
+            reasks,
+            "--out",
+            d.path().join(out).to_str().unwrap(),
+            "--no-cache",
+        ])
+        .env("XDG_CACHE_HOME", d.path().join("xdg"))
+        .output()
+        .unwrap()
     };
     let r = run("with", "2");
     assert_eq!(
@@ -635,21 +631,20 @@ fn the_llm_table_of_the_manifest_supplies_the_model() {
         format!("[llm]\nmodel = \"scripted:{}\"\nn = 2\n", replies.display()),
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rtlsmith"))
-        .args([
-            "eval",
-            "verilog-eval-v2",
-            &fixture("ve2"),
-            "--shard",
-            "1/2",
-            "--out",
-            "run",
-            "--no-cache",
-        ])
-        .current_dir(d.path())
-        .env("XDG_CACHE_HOME", d.path().join("xdg"))
-        .output()
-        .unwrap();
+    let out = crate::common::command(&[
+        "eval",
+        "verilog-eval-v2",
+        &fixture("ve2"),
+        "--shard",
+        "1/2",
+        "--out",
+        "run",
+        "--no-cache",
+    ])
+    .current_dir(d.path())
+    .env("XDG_CACHE_HOME", d.path().join("xdg"))
+    .output()
+    .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),

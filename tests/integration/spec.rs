@@ -5,9 +5,10 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::Command;
 
 use rtlsmith::spec::{Block, Direction, Width, chunks, ingest};
+
+use crate::common::rtlsmith;
 
 fn fx(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -318,21 +319,13 @@ fn chunks_respect_the_budget_and_cite_their_source() {
     );
 }
 
-fn rtlsmith(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_rtlsmith"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn ingest_command_formats_and_bad_input() {
-    let (code, out, _) = rtlsmith(&["ingest", fx("scu.pdf").to_str().unwrap()]);
+    let crate::common::Run {
+        code,
+        stdout: out,
+        stderr: _,
+    } = rtlsmith(&["ingest", fx("scu.pdf").to_str().unwrap()]);
     assert_eq!(code, 0);
     assert!(
         out.contains("ports (27)")
@@ -340,7 +333,11 @@ fn ingest_command_formats_and_bad_input() {
             && out.contains("LCR@0x10 (6 fields)"),
         "{out}"
     );
-    let (code, out, _) = rtlsmith(&[
+    let crate::common::Run {
+        code,
+        stdout: out,
+        stderr: _,
+    } = rtlsmith(&[
         "ingest",
         fx("scu.pdf").to_str().unwrap(),
         "--format",
@@ -351,7 +348,11 @@ fn ingest_command_formats_and_bad_input() {
     assert_eq!(v["format_version"], 1);
     let d = tempfile::tempdir().unwrap();
     let md = d.path().join("scu.md");
-    let (code, _, _) = rtlsmith(&[
+    let crate::common::Run {
+        code,
+        stdout: _,
+        stderr: _,
+    } = rtlsmith(&[
         "ingest",
         fx("scu.pdf").to_str().unwrap(),
         "--format",
@@ -373,11 +374,19 @@ fn ingest_command_formats_and_bad_input() {
         ("image_only.pdf", "no text layer"),
         ("missing.pdf", "not found"),
     ] {
-        let (code, _, err) = rtlsmith(&["ingest", fx(file).to_str().unwrap()]);
+        let crate::common::Run {
+            code,
+            stdout: _,
+            stderr: err,
+        } = rtlsmith(&["ingest", fx(file).to_str().unwrap()]);
         assert_eq!(code, 2, "{file}: {err}");
         assert!(err.contains(says) && err.contains("hint:"), "{file}: {err}");
     }
-    let (code, _, err) = rtlsmith(&["ingest", fx("image_only.pdf").to_str().unwrap()]);
+    let crate::common::Run {
+        code,
+        stdout: _,
+        stderr: err,
+    } = rtlsmith(&["ingest", fx("image_only.pdf").to_str().unwrap()]);
     assert_eq!(code, 2);
     assert!(err.contains("OCR"), "{err}");
 }
