@@ -3,13 +3,13 @@
 //! times with a message saying what was wrong. Every prompt and reply is kept.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::options::ModelSource;
 use crate::llm::client::LlmError;
 use crate::llm::extract::{self, Malformed};
-use crate::llm::{ChatRequest, Client, Message, Role};
+use crate::llm::{ChatRequest, Message, Role};
 use crate::prompts::{PromptError, Prompts, comment_description};
 use crate::suite::{Problem, SuiteKind};
 
@@ -136,22 +136,17 @@ pub enum GenError {
     Prompt(#[from] PromptError),
 }
 
-/// Generate one sample.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the generation context is passed whole; a struct would only rename it"
-)]
+/// Generate sample number `sample` of `problem` with the model run's client, prompts,
+/// sampling parameters and examples.
 pub async fn generate(
-    client: &Arc<Client>,
-    prompts: &Prompts,
+    ms: &ModelSource,
     kind: SuiteKind,
     variant: &str,
     problem: &Problem,
     sample: usize,
-    cfg: &GenConfig,
-    examples: &str,
 ) -> Result<Generation, GenError> {
-    let mut messages = initial_messages(prompts, kind, variant, problem, examples)?;
+    let (client, prompts, cfg) = (&ms.client, &ms.prompts, &ms.params);
+    let mut messages = initial_messages(prompts, kind, variant, problem, &ms.examples)?;
     let body = body_only(kind, variant);
     let mut malformed = Vec::new();
     let (mut pt, mut ct) = (0, 0);

@@ -174,19 +174,7 @@ impl Sample {
         {
             return Ok(Some(g));
         }
-        let ms = &self.ms;
-        match generate::generate(
-            &ms.client,
-            &ms.prompts,
-            self.kind,
-            &self.variant,
-            &self.prob,
-            self.index,
-            &ms.params,
-            &ms.examples,
-        )
-        .await
-        {
+        match generate::generate(&self.ms, self.kind, &self.variant, &self.prob, self.index).await {
             Ok(g) => {
                 crate::util::write_atomic(
                     &gpath,

@@ -22,10 +22,14 @@ only run when the design ran out of events; Verilator announces `$finish` itself
 
 pub mod diagnostics;
 mod icarus;
+mod lint;
+mod verdict;
 mod verilator;
 
 pub use diagnostics::{Diagnostic, Severity};
 pub use icarus::Icarus;
+pub use lint::{LintResult, lint};
+use verdict::{first_nonempty, judge, tail_lines};
 pub use verilator::Verilator;
 
 use std::fmt;
@@ -376,7 +380,7 @@ pub async fn version(kind: SimKind) -> Result<String, SimError> {
     Ok(slot.get_or_init(|| v).clone())
 }
 
-fn check_inputs(design: &Design) -> Result<(), SimError> {
+pub(crate) fn check_inputs(design: &Design) -> Result<(), SimError> {
     for s in design.sources.iter().chain(design.include_dirs.iter()) {
         if !s.exists() {
             return Err(SimError::MissingInput(s.clone()));
@@ -385,7 +389,7 @@ fn check_inputs(design: &Design) -> Result<(), SimError> {
     Ok(())
 }
 
-fn job_dir(opts: &SimOptions) -> Result<tempfile::TempDir, SimError> {
+pub(crate) fn job_dir(opts: &SimOptions) -> Result<tempfile::TempDir, SimError> {
     let base = opts.scratch.clone().unwrap_or_else(std::env::temp_dir);
     std::fs::create_dir_all(&base).map_err(|source| SimError::JobDir {
         path: base.clone(),
@@ -395,88 +399,6 @@ fn job_dir(opts: &SimOptions) -> Result<tempfile::TempDir, SimError> {
         .prefix("rtlsmith-job-")
         .tempdir_in(&base)
         .map_err(|source| SimError::JobDir { path: base, source })
-}
-
-/// Outcome of linting one set of files with one tool.
-#[derive(Debug, Clone, Serialize)]
-pub struct LintResult {
-    pub simulator: SimKind,
-    pub clean: bool,
-    pub errors: usize,
-    pub warnings: usize,
-    pub diagnostics: Vec<Diagnostic>,
-    pub log: PhaseLog,
-}
-
-/// Lint (parse and elaborate, no simulation).
-pub async fn lint(
-    kind: SimKind,
-    design: &Design,
-    timeout: Duration,
-) -> Result<LintResult, SimError> {
-    check_available(kind)?;
-    check_inputs(design)?;
-    let dir = job_dir(&SimOptions::default())?;
-    let backend = kind.backend();
-    let spec = backend
-        .lint_command(design, dir.path())
-        .cpu_timeout(timeout)
-        .limits(Limits::for_compile())
-        .env("TMPDIR", dir.path())
-        .sandbox_writes(vec![dir.path().to_path_buf()]);
-    let out = process::run(&spec).await?;
-    let text = out.combined();
-    let mut diagnostics = backend.parse_diagnostics(&text);
-    if out.exit == Exit::TimedOut {
-        diagnostics.push(Diagnostic {
-            severity: Severity::Error,
-            category: "timeout".into(),
-            file: None,
-            line: None,
-            column: None,
-            message: format!("lint timed out after {}s", timeout.as_secs()),
-            notes: vec![],
-        });
-    }
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.severity >= Severity::Error)
-        .count();
-    let warnings = diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Warning)
-        .count();
-    // A non-zero exit with nothing parsed still counts as an error (we never lose a failure).
-    let errors = if errors == 0 && !out.exit.success() && warnings == 0 {
-        diagnostics.push(Diagnostic {
-            severity: Severity::Error,
-            category: "tool".into(),
-            file: None,
-            line: None,
-            column: None,
-            message: format!("{} ({})", first_nonempty(&text), out.exit),
-            notes: vec![],
-        });
-        1
-    } else {
-        errors
-    };
-    Ok(LintResult {
-        simulator: kind,
-        clean: errors == 0,
-        errors,
-        warnings,
-        diagnostics,
-        log: PhaseLog::from_output(&out),
-    })
-}
-
-fn first_nonempty(text: &str) -> String {
-    text.lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("no output")
-        .trim()
-        .to_string()
 }
 
 /// The finest `timescale precision named in the sources, e.g. "ps" (None if none has one).
@@ -675,110 +597,6 @@ pub async fn simulate(
         wave,
         job_dir: keep(dir, status),
     })
-}
-
-fn tail_lines(text: &str, n: usize) -> Vec<String> {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-}
-
-fn judge(
-    backend: &dyn Simulator,
-    out: &Output,
-    text: &str,
-    diags: &[Diagnostic],
-    job: &JobFiles,
-    opts: &SimOptions,
-) -> (Status, String, Vec<String>) {
-    let error_lines: Vec<String> = diags
-        .iter()
-        .filter(|d| d.severity >= Severity::Error)
-        .map(Diagnostic::one_line)
-        .collect();
-    let fail_matches: Vec<String> = match &opts.fail_regex {
-        Some(re) => text
-            .lines()
-            .filter(|l| re.is_match(l))
-            .map(str::to_string)
-            .collect(),
-        None => Vec::new(),
-    };
-    let mut failing: Vec<String> = error_lines
-        .iter()
-        .chain(fail_matches.iter())
-        .take(5)
-        .cloned()
-        .collect();
-    match out.exit {
-        Exit::TimedOut => {
-            return (
-                Status::Timeout,
-                format!(
-                    "simulation did not finish within {}s of CPU time (killed)",
-                    opts.timeout.as_secs()
-                ),
-                tail_lines(text, 5),
-            );
-        }
-        Exit::OutputLimit => {
-            return (
-                Status::Fail,
-                format!(
-                    "output limit exceeded: killed after {} bytes of output",
-                    out.stdout.total() + out.stderr.total()
-                ),
-                text.lines().take(5).map(str::to_string).collect(),
-            );
-        }
-        Exit::Signal(_) if error_lines.is_empty() => {
-            return (
-                Status::Crash,
-                format!("simulator {}", out.exit),
-                tail_lines(text, 5),
-            );
-        }
-        _ => {}
-    }
-    if let Some(first) = error_lines.first() {
-        return (Status::Fail, first.clone(), failing);
-    }
-    if let Some(first) = fail_matches.first() {
-        return (
-            Status::Fail,
-            format!("failure pattern matched: {first}"),
-            failing,
-        );
-    }
-    if let Exit::Code(c) = out.exit
-        && c != 0
-    {
-        return (
-            Status::Crash,
-            format!("simulator exited with status {c} and no error message"),
-            tail_lines(text, 5),
-        );
-    }
-    if opts.require_finish && !backend.finished_by_finish(text, job) {
-        failing = tail_lines(text, 5);
-        return (
-            Status::Fail,
-            "simulation ended without $finish (the design ran out of events)".into(),
-            failing,
-        );
-    }
-    if let Some(re) = &opts.pass_regex
-        && !text.lines().any(|l| re.is_match(l))
-    {
-        return (
-            Status::Fail,
-            format!("pass marker /{}/ not found in the output", re.as_str()),
-            tail_lines(text, 5),
-        );
-    }
-    (Status::Pass, "passed".into(), Vec::new())
 }
 
 #[cfg(test)]
