@@ -6,11 +6,7 @@
 # Usage: scripts/bench-eval.sh [BENCHMARKS_DIR]   (default: ../shared/benchmarks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bench=${1:-../shared/benchmarks}
-suite="$bench/verilog-eval-v2/dataset_spec-to-rtl"
-bin=target/release/rtlsmith
-[ -x "$bin" ] || cargo build --release --locked
-[ -d "$suite" ] || { echo "bench: $suite not found" >&2; exit 2; }
+. scripts/ve2-common.sh
 jobs=$(nproc)
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 cache="$out/cache"   # a private cache: durations only (verdicts are never reused here)

@@ -7,11 +7,7 @@
 # Usage: scripts/test-under-load.sh [BENCHMARKS_DIR]   (default: ../shared/benchmarks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bench=${1:-../shared/benchmarks}
-suite="$bench/verilog-eval-v2/dataset_spec-to-rtl"
-bin=target/release/rtlsmith
-[ -x "$bin" ] || cargo build --release --locked
-[ -d "$suite" ] || { echo "load test: $suite not found" >&2; exit 2; }
+. scripts/ve2-common.sh
 cores=$(nproc)
 work=$(mktemp -d)
 busy=()
