@@ -14,6 +14,7 @@ Layers, each importing only those below it:
   `suite` problems and may generate candidates with `llm`).
 */
 
+pub mod cosim;
 pub mod eval;
 pub mod hdl;
 pub mod llm;

@@ -3,6 +3,7 @@
 //! arguments that name sources and simulators. Library work happens in the library; this layer
 //! only turns flags into its options and its results into text and an exit code.
 
+pub mod cosim;
 pub mod doctor;
 pub mod eval;
 pub mod ingest;
@@ -74,6 +75,9 @@ pub enum Command {
     /// Run every case of a regression manifest (rtlsmith.toml) in parallel
     #[command(after_help = EXIT_CODES)]
     Regress(regress::RegressArgs),
+    /// Check RTL cycle by cycle against a C++ golden model (Verilator and/or Icarus)
+    #[command(after_help = EXIT_CODES)]
+    Cosim(Box<cosim::CosimArgs>),
     /// Read a spec document (PDF, Markdown, text, HTML) into a typed, citable Spec
     #[command(after_help = EXIT_CODES)]
     Ingest(ingest::IngestArgs),
@@ -97,6 +101,7 @@ pub async fn dispatch(command: Command) -> Result<ExitCode, AppError> {
         Command::Suite(c) => suite::run(c),
         Command::Ingest(a) => ingest::run(a),
         Command::Doctor => doctor::run().await,
+        Command::Cosim(a) => cosim::run(*a).await,
         Command::Eval(a) => eval::run(*a).await,
     }
 }
