@@ -5,6 +5,8 @@
 mod cli;
 #[path = "integration/common.rs"]
 mod common;
+#[path = "integration/cosim.rs"]
+mod cosim;
 #[path = "integration/diagnostics.rs"]
 mod diagnostics;
 #[path = "integration/eval.rs"]

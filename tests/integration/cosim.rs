@@ -1,0 +1,341 @@
+//! `rtlsmith cosim` end to end: models of our own for bundled designs match their RTL on both
+//! simulators; planted single-line RTL faults are caught with the port named; broken models
+//! and bad input get the verdict or error they deserve.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{Run, command, root};
+
+fn fx(rel: &str) -> String {
+    root()
+        .join("tests/fixtures/cosim")
+        .join(rel)
+        .display()
+        .to_string()
+}
+
+fn rtl(rel: &str) -> String {
+    root().join("rtl").join(rel).display().to_string()
+}
+
+fn cosim(args: &[&str]) -> (Run, serde_json::Value) {
+    let mut full = vec!["cosim", "--json"];
+    full.extend_from_slice(args);
+    let r = Run::of(&mut command(&full));
+    let v = serde_json::from_str(r.stdout.trim()).unwrap_or(serde_json::Value::Null);
+    (r, v)
+}
+
+/// A copy of `file` with `from` replaced by `to` (exactly once), in `dir`.
+fn plant(dir: &Path, file: &str, from: &str, to: &str) -> PathBuf {
+    let text = std::fs::read_to_string(file).unwrap();
+    assert_eq!(text.matches(from).count(), 1, "{from} in {file}");
+    let dest = dir.join(Path::new(file).file_name().unwrap());
+    std::fs::write(&dest, text.replace(from, to)).unwrap();
+    dest
+}
+
+#[test]
+fn models_match_their_rtl_on_both_simulators() {
+    for (src, top, model, extra) in [
+        (rtl("counter.v"), "counter", "counter_model.cpp", vec![]),
+        (rtl("alu.v"), "alu", "alu_model.cpp", vec![]),
+        (fx("wide_reg.v"), "wide_reg", "wide_reg_model.cpp", vec![]),
+        (
+            rtl("skid_buffer.v"),
+            "skid_buffer",
+            "skid_buffer_model.cpp",
+            vec!["--when", "m_data=m_valid"],
+        ),
+    ] {
+        let m = fx(model);
+        let mut args = vec![src.as_str(), "--top", top, "--model", &m, "--sim", "both"];
+        args.extend(extra);
+        let (r, v) = cosim(&args);
+        assert_eq!(r.code, 0, "{top}: {}{}", r.stdout, r.stderr);
+        assert_eq!(v["verdict"], "match", "{v}");
+        assert_eq!(v["simulator"], "both");
+        assert_eq!(v["disagreement"], false);
+        assert_eq!(v["runs"].as_array().unwrap().len(), 2);
+        assert_eq!(v["cycles"], 1000);
+    }
+}
+
+#[test]
+fn planted_faults_are_caught_with_the_port_named_on_both_simulators() {
+    let d = tempfile::tempdir().unwrap();
+    for (file, top, model, from, to, port) in [
+        (
+            rtl("counter.v"),
+            "counter",
+            "counter_model.cpp",
+            "q - 1'b1",
+            "q + 1'b1",
+            "q",
+        ),
+        (
+            rtl("alu.v"),
+            "alu",
+            "alu_model.cpp",
+            "OP_XOR: y = a ^ b;",
+            "OP_XOR: y = a | b;",
+            "y",
+        ),
+        (
+            fx("wide_reg.v"),
+            "wide_reg",
+            "wide_reg_model.cpp",
+            "q <= a ^ b;",
+            "q <= a | b;",
+            "q",
+        ),
+    ] {
+        let sub = d.path().join(top);
+        std::fs::create_dir_all(&sub).unwrap();
+        let bad = plant(&sub, &file, from, to);
+        let m = fx(model);
+        let (r, v) = cosim(&[
+            bad.to_str().unwrap(),
+            "--top",
+            top,
+            "--model",
+            &m,
+            "--sim",
+            "both",
+            "--seed",
+            "3",
+        ]);
+        assert_eq!(r.code, 1, "{top}: {}{}", r.stdout, r.stderr);
+        assert_eq!(v["verdict"], "mismatch", "{v}");
+        assert_eq!(v["mismatch"]["port"], port, "{v}");
+        // the same seed drives both simulators alike: the same first mismatch
+        let runs = v["runs"].as_array().unwrap();
+        assert_eq!(runs[0]["mismatch"], runs[1]["mismatch"], "{v}");
+        assert_ne!(v["mismatch"]["expected"], v["mismatch"]["actual"]);
+        assert!(!v["mismatch"]["inputs"].as_array().unwrap().is_empty());
+        let waves: Vec<PathBuf> = runs
+            .iter()
+            .map(|run| PathBuf::from(run["wave"].as_str().unwrap()))
+            .collect();
+        for w in &waves {
+            assert!(w.is_file(), "{w:?}");
+        }
+        // the kept work folder
+        std::fs::remove_dir_all(waves[0].parent().unwrap().parent().unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn a_rerun_with_another_seed_reuses_the_built_harness() {
+    let m = fx("counter_model.cpp");
+    let c = rtl("counter.v");
+    let args = |seed: &'static str| ["--top", "counter", "--model", &m, "--seed", seed];
+    let (r, v) = cosim(&[&[c.as_str()][..], &args("11")].concat());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let (r, v2) = cosim(&[&[c.as_str()][..], &args("12")].concat());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(v2["runs"][0]["build_cached"], true, "{v2}");
+    assert_eq!(v["verdict"], "match");
+}
+
+#[test]
+fn broken_models_are_named_as_the_culprit() {
+    let d = tempfile::tempdir().unwrap();
+    let counter = rtl("counter.v");
+    let good = std::fs::read_to_string(fx("counter_model.cpp")).unwrap();
+    let variant = |name: &str, from: &str, to: &str| {
+        let p = d.path().join(name);
+        assert!(good.contains(from));
+        let text = format!("#include <csignal>\n{}", good.replace(from, to));
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    // a missing field: refused before anything runs, naming the port
+    let m = variant(
+        "no_tc.cpp",
+        "  bool tc = 0;\n  void eval() { tc = up ? (q == 0xff) : (q == 0); }",
+        "  void eval() {}",
+    );
+    let (r, _) = cosim(&[&counter, "--top", "counter", "--model", &m]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("port tc (output, 1 bit(s)) has no field"),
+        "{}",
+        r.stderr
+    );
+    // a field too narrow
+    let m = variant("narrow.cpp", "uint8_t d = 0;", "bool d = 0;");
+    let (r, _) = cosim(&[&counter, "--top", "counter", "--model", &m]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("field d is 1 bit(s) wide but port d is 8"),
+        "{}",
+        r.stderr
+    );
+    // the clock as a field
+    let m = variant("clk.cpp", "bool rst = 0,", "bool clk = 0, rst = 0,");
+    let (r, _) = cosim(&[&counter, "--top", "counter", "--model", &m]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("field clk is the clock"), "{}", r.stderr);
+    for sim in ["verilator", "icarus"] {
+        // a segfault in tick()
+        let m = variant(
+            "segv.cpp",
+            "    if (rst) q = 0;",
+            "    if (!rst && en && load && up) std::raise(SIGSEGV);\n    if (rst) q = 0;",
+        );
+        let (r, v) = cosim(&[&counter, "--top", "counter", "--model", &m, "--sim", sim]);
+        assert_eq!(r.code, 1, "{sim}: {}{}", r.stdout, r.stderr);
+        assert_eq!(v["verdict"], "model_error", "{v}");
+        assert!(
+            v["runs"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("the model crashed"),
+            "{v}"
+        );
+        // eval() that never returns
+        let m = variant(
+            "loop.cpp",
+            "  void eval() {",
+            "  void eval() { static volatile int spin; while (load && en && up) spin = spin + 1;",
+        );
+        let (r, v) = cosim(&[
+            &counter,
+            "--top",
+            "counter",
+            "--model",
+            &m,
+            "--sim",
+            sim,
+            "--timeout",
+            "2",
+        ]);
+        assert_eq!(r.code, 1, "{sim}: {}{}", r.stdout, r.stderr);
+        assert_eq!(v["verdict"], "model_error", "{v}");
+        assert!(
+            v["runs"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("did not return"),
+            "{v}"
+        );
+    }
+    // a model that does not compile: the verdict names it, with g++'s file:line
+    let m = variant("syntax.cpp", "void tick() {", "void tick() { int x = ;");
+    let (r, v) = cosim(&[&counter, "--top", "counter", "--model", &m]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(v["verdict"], "model_error", "{v}");
+    let first = v["runs"][0]["messages"][0].as_str().unwrap().to_string();
+    assert!(first.starts_with(&m) && first.contains("error"), "{first}");
+}
+
+#[test]
+fn bad_input_is_named() {
+    let d = tempfile::tempdir().unwrap();
+    let m = fx("counter_model.cpp");
+    let counter = rtl("counter.v");
+    // RTL that does not compile: an RTL error with the simulator's message
+    let bad = plant(d.path(), &counter, "assign tc = up ?", "assign tc = up ? ?");
+    let (r, v) = cosim(&[bad.to_str().unwrap(), "--top", "counter", "--model", &m]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(v["verdict"], "rtl_error", "{v}");
+    assert!(
+        v["runs"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("counter.v:"),
+        "{v}"
+    );
+    // a top module that does not exist
+    let (r, _) = cosim(&[&counter, "--top", "nope", "--model", &m]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("no module nope in the sources (they define: counter)"),
+        "{}",
+        r.stderr
+    );
+    // a model file that does not exist
+    let (r, _) = cosim(&[
+        &counter,
+        "--top",
+        "counter",
+        "--model",
+        "/nonexistent/model.cpp",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("/nonexistent/model.cpp: not found"),
+        "{}",
+        r.stderr
+    );
+    // malformed --vectors, with the line
+    let vec = d.path().join("v.jsonl");
+    std::fs::write(&vec, "{\"d\": 1}\n{\"d\": 300}\n").unwrap();
+    let (r, _) = cosim(&[
+        &counter,
+        "--top",
+        "counter",
+        "--model",
+        &m,
+        "--vectors",
+        vec.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("v.jsonl:2: d: the value does not fit in 8 bit(s)"),
+        "{}",
+        r.stderr
+    );
+    // --when naming no output
+    let (r, _) = cosim(&[
+        &counter, "--top", "counter", "--model", &m, "--when", "q=valid",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("has no valid output valid"),
+        "{}",
+        r.stderr
+    );
+    // directed vectors come first and are applied
+    std::fs::write(
+        &vec,
+        "{\"rst\": 1}\n{\"rst\": 0, \"load\": 1, \"d\": \"0xa5\"}\n",
+    )
+    .unwrap();
+    let (r, v) = cosim(&[
+        &counter,
+        "--top",
+        "counter",
+        "--model",
+        &m,
+        "--vectors",
+        vec.to_str().unwrap(),
+        "--cycles",
+        "50",
+        "--sim",
+        "icarus",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(v["cycles"], 50);
+}
+
+#[test]
+fn falling_edges_and_second_clocks_are_unsupported() {
+    let d = tempfile::tempdir().unwrap();
+    let m = fx("counter_model.cpp");
+    let neg = plant(d.path(), &rtl("counter.v"), "posedge clk", "negedge clk");
+    let (r, _) = cosim(&[neg.to_str().unwrap(), "--top", "counter", "--model", &m]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("falling edge of clk is not supported"),
+        "{}",
+        r.stderr
+    );
+    let (r, _) = cosim(&[&rtl("async_fifo.v"), "--top", "async_fifo", "--model", &m]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("clock"), "{}", r.stderr);
+}
