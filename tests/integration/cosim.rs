@@ -339,3 +339,25 @@ fn falling_edges_and_second_clocks_are_unsupported() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("clock"), "{}", r.stderr);
 }
+
+#[test]
+fn a_missing_simulator_or_compiler_exits_3() {
+    let m = fx("counter_model.cpp");
+    let r = Run::of(
+        command(&[
+            "cosim",
+            &rtl("counter.v"),
+            "--top",
+            "counter",
+            "--model",
+            &m,
+        ])
+        .env("PATH", "/nonexistent"),
+    );
+    assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("verilator not found on PATH"),
+        "{}",
+        r.stderr
+    );
+}
