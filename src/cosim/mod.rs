@@ -48,21 +48,16 @@ impl std::str::FromStr for Reset {
     type Err = String;
     /// `NAME` (active high) or `NAME:low`.
     fn from_str(s: &str) -> Result<Reset, String> {
-        match s.split_once(':') {
-            None => Ok(Reset {
-                name: s.to_string(),
-                active_low: false,
-            }),
-            Some((n, "low")) => Ok(Reset {
-                name: n.to_string(),
-                active_low: true,
-            }),
-            Some((n, "high")) => Ok(Reset {
-                name: n.to_string(),
-                active_low: false,
-            }),
-            Some(_) => Err(format!("--reset {s}: write NAME, NAME:low or NAME:high")),
-        }
+        let (name, active_low) = match s.split_once(':') {
+            None => (s, false),
+            Some((n, "low")) => (n, true),
+            Some((n, "high")) => (n, false),
+            Some(_) => return Err(format!("--reset {s}: write NAME, NAME:low or NAME:high")),
+        };
+        Ok(Reset {
+            name: name.to_string(),
+            active_low,
+        })
     }
 }
 

@@ -138,10 +138,35 @@ fn a_rerun_with_another_seed_reuses_the_built_harness() {
     assert_eq!(v["verdict"], "match");
 }
 
+/// `rtlsmith cosim` of `rtl` (default: the bundled counter) against `model`, with `extra`.
+fn counter_run(rtl_file: Option<&Path>, model: &str, extra: &[&str]) -> (Run, serde_json::Value) {
+    let src = rtl_file.map_or_else(|| rtl("counter.v"), |p| p.display().to_string());
+    let mut args = vec![src.as_str(), "--top", "counter", "--model", model];
+    args.extend_from_slice(extra);
+    cosim(&args)
+}
+
+/// A run that must end with `code` and say `needle` on stderr.
+fn refused(r: &Run, code: i32, needle: &str) {
+    assert_eq!(r.code, code, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(needle),
+        "wanted `{needle}` in: {}",
+        r.stderr
+    );
+}
+
+/// A run whose (first) simulator gave `verdict` with `needle` in its message.
+fn verdict(r: &Run, v: &serde_json::Value, verdict: &str, needle: &str) {
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(v["verdict"], verdict, "{v}");
+    let msg = v["runs"][0]["message"].as_str().unwrap_or("");
+    assert!(msg.contains(needle), "wanted `{needle}` in: {v}");
+}
+
 #[test]
 fn broken_models_are_named_as_the_culprit() {
     let d = tempfile::tempdir().unwrap();
-    let counter = rtl("counter.v");
     let good = std::fs::read_to_string(fx("counter_model.cpp")).unwrap();
     let variant = |name: &str, from: &str, to: &str| {
         let p = d.path().join(name);
@@ -150,83 +175,46 @@ fn broken_models_are_named_as_the_culprit() {
         std::fs::write(&p, text).unwrap();
         p.display().to_string()
     };
-    // a missing field: refused before anything runs, naming the port
+    // refused before anything runs, naming the port: a missing field, one too narrow, the clock
     let m = variant(
         "no_tc.cpp",
         "  bool tc = 0;\n  void eval() { tc = up ? (q == 0xff) : (q == 0); }",
         "  void eval() {}",
     );
-    let (r, _) = cosim(&[&counter, "--top", "counter", "--model", &m]);
-    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(
-        r.stderr.contains("port tc (output, 1 bit(s)) has no field"),
-        "{}",
-        r.stderr
+    refused(
+        &counter_run(None, &m, &[]).0,
+        2,
+        "port tc (output, 1 bit(s)) has no field",
     );
-    // a field too narrow
     let m = variant("narrow.cpp", "uint8_t d = 0;", "bool d = 0;");
-    let (r, _) = cosim(&[&counter, "--top", "counter", "--model", &m]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("field d is 1 bit(s) wide but port d is 8"),
-        "{}",
-        r.stderr
+    refused(
+        &counter_run(None, &m, &[]).0,
+        2,
+        "field d is 1 bit(s) wide but port d is 8",
     );
-    // the clock as a field
     let m = variant("clk.cpp", "bool rst = 0,", "bool clk = 0, rst = 0,");
-    let (r, _) = cosim(&[&counter, "--top", "counter", "--model", &m]);
-    assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("field clk is the clock"), "{}", r.stderr);
+    refused(&counter_run(None, &m, &[]).0, 2, "field clk is the clock");
+    let segv = variant(
+        "segv.cpp",
+        "    if (rst) q = 0;",
+        "    if (!rst && en && load && up) std::raise(SIGSEGV);\n    if (rst) q = 0;",
+    );
+    // (a loop with a side effect: an empty one may be optimised away)
+    let endless = variant(
+        "loop.cpp",
+        "  void eval() {",
+        "  void eval() { static volatile int spin; while (load && en && up) spin = spin + 1;",
+    );
     for sim in ["verilator", "icarus"] {
-        // a segfault in tick()
-        let m = variant(
-            "segv.cpp",
-            "    if (rst) q = 0;",
-            "    if (!rst && en && load && up) std::raise(SIGSEGV);\n    if (rst) q = 0;",
-        );
-        let (r, v) = cosim(&[&counter, "--top", "counter", "--model", &m, "--sim", sim]);
-        assert_eq!(r.code, 1, "{sim}: {}{}", r.stdout, r.stderr);
-        assert_eq!(v["verdict"], "model_error", "{v}");
-        assert!(
-            v["runs"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("the model crashed"),
-            "{v}"
-        );
-        // eval() that never returns
-        let m = variant(
-            "loop.cpp",
-            "  void eval() {",
-            "  void eval() { static volatile int spin; while (load && en && up) spin = spin + 1;",
-        );
-        let (r, v) = cosim(&[
-            &counter,
-            "--top",
-            "counter",
-            "--model",
-            &m,
-            "--sim",
-            sim,
-            "--timeout",
-            "2",
-        ]);
-        assert_eq!(r.code, 1, "{sim}: {}{}", r.stdout, r.stderr);
-        assert_eq!(v["verdict"], "model_error", "{v}");
-        assert!(
-            v["runs"][0]["message"]
-                .as_str()
-                .unwrap()
-                .contains("did not return"),
-            "{v}"
-        );
+        let (r, v) = counter_run(None, &segv, &["--sim", sim]);
+        verdict(&r, &v, "model_error", "the model crashed");
+        let (r, v) = counter_run(None, &endless, &["--sim", sim, "--timeout", "2"]);
+        verdict(&r, &v, "model_error", "did not return");
     }
     // a model that does not compile: the verdict names it, with g++'s file:line
     let m = variant("syntax.cpp", "void tick() {", "void tick() { int x = ;");
-    let (r, v) = cosim(&[&counter, "--top", "counter", "--model", &m]);
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert_eq!(v["verdict"], "model_error", "{v}");
+    let (r, v) = counter_run(None, &m, &[]);
+    verdict(&r, &v, "model_error", "the model does not compile");
     let first = v["runs"][0]["messages"][0].as_str().unwrap().to_string();
     assert!(first.starts_with(&m) && first.contains("error"), "{first}");
 }
@@ -235,90 +223,43 @@ fn broken_models_are_named_as_the_culprit() {
 fn bad_input_is_named() {
     let d = tempfile::tempdir().unwrap();
     let m = fx("counter_model.cpp");
-    let counter = rtl("counter.v");
     // RTL that does not compile: an RTL error with the simulator's message
-    let bad = plant(d.path(), &counter, "assign tc = up ?", "assign tc = up ? ?");
-    let (r, v) = cosim(&[bad.to_str().unwrap(), "--top", "counter", "--model", &m]);
-    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert_eq!(v["verdict"], "rtl_error", "{v}");
-    assert!(
-        v["runs"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("counter.v:"),
-        "{v}"
+    let bad = plant(
+        d.path(),
+        &rtl("counter.v"),
+        "assign tc = up ?",
+        "assign tc = up ? ?",
     );
-    // a top module that does not exist
-    let (r, _) = cosim(&[&counter, "--top", "nope", "--model", &m]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("no module nope in the sources (they define: counter)"),
-        "{}",
-        r.stderr
+    let (r, v) = counter_run(Some(&bad), &m, &[]);
+    verdict(&r, &v, "rtl_error", "counter.v:");
+    // a top module that does not exist, a model that does not exist
+    let r = cosim(&[&rtl("counter.v"), "--top", "nope", "--model", &m]).0;
+    refused(
+        &r,
+        2,
+        "no module nope in the sources (they define: counter)",
     );
-    // a model file that does not exist
-    let (r, _) = cosim(&[
-        &counter,
-        "--top",
-        "counter",
-        "--model",
-        "/nonexistent/model.cpp",
-    ]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("/nonexistent/model.cpp: not found"),
-        "{}",
-        r.stderr
-    );
-    // malformed --vectors, with the line
+    let r = counter_run(None, "/nonexistent/model.cpp", &[]).0;
+    refused(&r, 2, "/nonexistent/model.cpp: not found");
+    // malformed --vectors, with the line; --when naming no output
     let vec = d.path().join("v.jsonl");
     std::fs::write(&vec, "{\"d\": 1}\n{\"d\": 300}\n").unwrap();
-    let (r, _) = cosim(&[
-        &counter,
-        "--top",
-        "counter",
-        "--model",
-        &m,
-        "--vectors",
-        vec.to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr
-            .contains("v.jsonl:2: d: the value does not fit in 8 bit(s)"),
-        "{}",
-        r.stderr
-    );
-    // --when naming no output
-    let (r, _) = cosim(&[
-        &counter, "--top", "counter", "--model", &m, "--when", "q=valid",
-    ]);
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("has no valid output valid"),
-        "{}",
-        r.stderr
-    );
+    let vecs = vec.to_str().unwrap();
+    let r = counter_run(None, &m, &["--vectors", vecs]).0;
+    refused(&r, 2, "v.jsonl:2: d: the value does not fit in 8 bit(s)");
+    let r = counter_run(None, &m, &["--when", "q=valid"]).0;
+    refused(&r, 2, "has no valid output valid");
     // directed vectors come first and are applied
     std::fs::write(
         &vec,
         "{\"rst\": 1}\n{\"rst\": 0, \"load\": 1, \"d\": \"0xa5\"}\n",
     )
     .unwrap();
-    let (r, v) = cosim(&[
-        &counter,
-        "--top",
-        "counter",
-        "--model",
+    let (r, v) = counter_run(
+        None,
         &m,
-        "--vectors",
-        vec.to_str().unwrap(),
-        "--cycles",
-        "50",
-        "--sim",
-        "icarus",
-    ]);
+        &["--vectors", vecs, "--cycles", "50", "--sim", "icarus"],
+    );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(v["cycles"], 50);
 }
