@@ -127,9 +127,10 @@ pub async fn run(a: CosimArgs) -> Result<ExitCode, AppError> {
 fn print_report(r: &CosimReport, model: &std::path::Path) {
     let reset = r.reset.as_ref().map_or("none".to_string(), |x| {
         format!(
-            "{} (active {})",
+            "{} (active {}{})",
             x.name,
-            if x.active_low { "low" } else { "high" }
+            if x.active_low { "low" } else { "high" },
+            if x.asynchronous { ", asynchronous" } else { "" }
         )
     });
     println!(
@@ -156,6 +157,9 @@ fn print_report(r: &CosimReport, model: &std::path::Path) {
         );
         for m in run.messages.iter().take(10) {
             println!("  | {m}");
+        }
+        for w in &run.warnings {
+            println!("  {w}");
         }
         if let Some(m) = &run.mismatch {
             println!("  inputs of the last cycles up to {}:", m.cycle);

@@ -42,6 +42,10 @@ pub struct Port {
 pub struct Reset {
     pub name: String,
     pub active_low: bool,
+    /// The RTL reacts to an edge of it (`always @(posedge clk or posedge rst)`): the reset acts
+    /// at once, so outputs are compared from the first cycle it is asserted.
+    #[serde(default)]
+    pub asynchronous: bool,
 }
 
 impl std::str::FromStr for Reset {
@@ -57,6 +61,7 @@ impl std::str::FromStr for Reset {
         Ok(Reset {
             name: name.to_string(),
             active_low,
+            asynchronous: false,
         })
     }
 }
@@ -140,6 +145,9 @@ pub struct Run {
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<String>,
+    /// The simulator's warnings about the RTL (reported, never fatal).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// The RTL's waveform, kept on a mismatch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wave: Option<PathBuf>,
@@ -361,6 +369,7 @@ pub fn interface(opts: &CosimOptions) -> Result<Interface, CosimError> {
             (p.width == 1 && (RESETS_HIGH.contains(&n) || RESETS_LOW.contains(&n))).then(|| Reset {
                 name: n.to_string(),
                 active_low: RESETS_LOW.contains(&n),
+                asynchronous: false,
             })
         }),
     };
@@ -368,6 +377,7 @@ pub fn interface(opts: &CosimOptions) -> Result<Interface, CosimError> {
     static EDGE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\b(posedge|negedge)\s+([A-Za-z_][A-Za-z0-9_$]*)").unwrap());
     let mut other_clocks: Vec<String> = Vec::new();
+    let mut reset = reset;
     for t in &texts {
         for c in EDGE.captures_iter(t) {
             let name = &c[2];
@@ -378,6 +388,9 @@ pub fn interface(opts: &CosimOptions) -> Result<Interface, CosimError> {
             }
             let is_input = inputs.iter().any(|p| p.name == name);
             let is_reset = reset.as_ref().is_some_and(|r| r.name == name);
+            if is_reset && let Some(r) = reset.as_mut() {
+                r.asynchronous = true;
+            }
             if is_input
                 && !is_reset
                 && Some(name) != clock.as_deref()
@@ -589,6 +602,7 @@ fn one_run_report(
             mismatch: None,
             message,
             messages,
+            warnings: Vec::new(),
             wave: None,
             build_cached: false,
             seconds: 0.0,
@@ -655,7 +669,7 @@ fn build_key(opts: &CosimOptions, harness: &str, version: &str) -> String {
         h.update((b.len() as u64).to_le_bytes());
         h.update(b);
     };
-    part(b"rtlsmith-cosim-v1");
+    part(b"rtlsmith-cosim-v2");
     part(version.as_bytes());
     part(harness.as_bytes());
     for s in &opts.design.sources {
@@ -694,9 +708,13 @@ async fn run_verilator(
         .as_ref()
         .map(|d| d.join("cosim").join(&key).join("Vcosim"));
     let mut build_cached = false;
+    let warnings: Vec<String>;
     let exe = match &cached {
         Some(p) if p.is_file() => {
             build_cached = true;
+            warnings = std::fs::read_to_string(p.with_file_name("warnings.txt"))
+                .map(|t| t.lines().map(str::to_string).collect())
+                .unwrap_or_default();
             p.clone()
         }
         _ => {
@@ -704,14 +722,7 @@ async fn run_verilator(
             std::fs::write(&h, &text).map_err(|e| CosimError::io(&h, e))?;
             let top = opts.design.top.clone().unwrap_or_default();
             let mut spec = CommandSpec::new("verilator", &dir)
-                .args([
-                    "--cc",
-                    "--exe",
-                    "--build",
-                    "--trace",
-                    "-Wno-fatal",
-                    "-Wno-lint",
-                ])
+                .args(["--cc", "--exe", "--build", "--trace", "-Wno-fatal"])
                 .args(["-Wno-style", "--prefix", "Vdut", "-o", "Vcosim"])
                 .arg("-j")
                 .arg(crate::runner::cores().to_string())
@@ -744,9 +755,18 @@ async fn run_verilator(
                     started,
                 ));
             }
+            warnings = sim::diagnostics::parse_verilator(&out.combined())
+                .iter()
+                .filter(|d| d.severity == sim::Severity::Warning)
+                .map(sim::Diagnostic::one_line)
+                .collect();
             let built = dir.join("obj").join("Vcosim");
             match &cached {
                 Some(dest) => {
+                    let _ = crate::util::write_atomic(
+                        &dest.with_file_name("warnings.txt"),
+                        warnings.join("\n"),
+                    );
                     // copy, then rename: a concurrent run never sees half a binary
                     if let Some(p) = dest.parent() {
                         std::fs::create_dir_all(p).map_err(|e| CosimError::io(p, e))?;
@@ -784,6 +804,7 @@ async fn run_verilator(
         mismatch: None,
         message: String::new(),
         messages: Vec::new(),
+        warnings,
         wave: None,
         build_cached,
         seconds: 0.0,
@@ -870,6 +891,7 @@ fn build_failure(kind: SimKind, text: &str, model: &Path, started: Instant) -> R
             format!("the RTL does not compile: {first}")
         },
         messages,
+        warnings: Vec::new(),
         wave: None,
         build_cached: false,
         seconds: started.elapsed().as_secs_f64(),
@@ -920,6 +942,7 @@ async fn run_icarus(
         mismatch: None,
         message: String::new(),
         messages: Vec::new(),
+        warnings: Vec::new(),
         wave: None,
         build_cached: false,
         seconds: 0.0,

@@ -155,12 +155,13 @@ impl Plan<'_> {
             }
             cycles.push(row);
         }
-        // outputs are compared once the reset has been applied across a rising edge
+        // outputs are compared once the reset has been applied: across a rising edge, or at
+        // once for an asynchronous reset
         let compare_from = match (reset_at, self.reset) {
             (Some(i), Some(r)) => cycles
                 .iter()
                 .position(|row| (row[i][0] & 1 == 1) != r.active_low)
-                .map_or(cycles.len(), |c| c + 1),
+                .map_or(cycles.len(), |c| c + usize::from(!r.asynchronous)),
             _ => 0,
         }
         .max(self.warmup);
@@ -226,6 +227,7 @@ mod tests {
         let reset = Reset {
             name: "rst".into(),
             active_low: false,
+            asynchronous: false,
         };
         let plan = Plan {
             inputs: &inputs,

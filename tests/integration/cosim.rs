@@ -302,3 +302,46 @@ fn a_missing_simulator_or_compiler_exits_3() {
         r.stderr
     );
 }
+
+#[test]
+fn verilator_warnings_are_reported_not_fatal_and_an_async_reset_is_compared_at_once() {
+    let d = tempfile::tempdir().unwrap();
+    let v = d.path().join("w.v");
+    std::fs::write(
+        &v,
+        "module w(input clk, input [3:0] a, output reg [3:0] q);\n  always @(posedge clk) q <= a + 5'd1;\nendmodule\n",
+    )
+    .unwrap();
+    let m = d.path().join("m.cpp");
+    std::fs::write(
+        &m,
+        "#include <cstdint>\nstruct Model { uint8_t a = 0, q = 0; void eval() {} void tick() { q = (a + 1) & 15; } };\n",
+    )
+    .unwrap();
+    let (r, j) = cosim(&[
+        v.to_str().unwrap(),
+        "--top",
+        "w",
+        "--model",
+        m.to_str().unwrap(),
+        "--warmup",
+        "1",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let w = j["runs"][0]["warnings"][0].as_str().unwrap_or("");
+    assert!(w.contains("w.v:2") && w.contains("WIDTH"), "{j}");
+    assert_eq!(j["compare_from"], 1);
+    // wide_reg resets asynchronously: compared from the first reset cycle
+    let (r, j) = cosim(&[
+        &fx("wide_reg.v"),
+        "--top",
+        "wide_reg",
+        "--model",
+        &fx("wide_reg_model.cpp"),
+        "--sim",
+        "icarus",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(j["reset"]["asynchronous"], true, "{j}");
+    assert_eq!(j["compare_from"], 0);
+}
