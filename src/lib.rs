@@ -10,14 +10,16 @@ Layers, each importing only those below it:
 - leaves: [`process`] (the one door to child processes), [`hdl`] (Verilog source), [`util`];
 - [`sim`] (simulator backends and the driver that judges a run), on `process`;
 - [`runner`] (the job scheduler and remembered durations);
-- [`regress`], [`suite`], [`spec`], [`llm`], [`prompts`], and [`eval`] on them (`eval` judges
-  `suite` problems and may generate candidates with `llm`).
+- [`regress`], [`suite`], [`spec`], [`llm`], [`prompts`], [`cosim`], and [`eval`] on them
+  (`eval` judges `suite` problems and may generate candidates with `llm`), and [`mutate`] (its
+  testbenches are `regress` cases).
 */
 
 pub mod cosim;
 pub mod eval;
 pub mod hdl;
 pub mod llm;
+pub mod mutate;
 pub mod process;
 pub mod prompts;
 pub mod regress;

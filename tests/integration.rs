@@ -13,6 +13,8 @@ mod diagnostics;
 mod eval;
 #[path = "integration/llm.rs"]
 mod llm;
+#[path = "integration/mutate.rs"]
+mod mutate;
 #[path = "integration/prompts.rs"]
 mod prompts;
 #[path = "integration/reports.rs"]

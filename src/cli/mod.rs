@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod eval;
 pub mod ingest;
 pub mod lint;
+pub mod mutate;
 pub mod regress;
 pub mod sim;
 pub mod suite;
@@ -78,6 +79,9 @@ pub enum Command {
     /// Check RTL cycle by cycle against a C++ golden model (Verilator and/or Icarus)
     #[command(after_help = EXIT_CODES)]
     Cosim(Box<cosim::CosimArgs>),
+    /// Plant single faults in a design; with --kill-with, the mutation score of a testbench
+    #[command(after_help = EXIT_CODES)]
+    Mutate(Box<mutate::MutateArgs>),
     /// Read a spec document (PDF, Markdown, text, HTML) into a typed, citable Spec
     #[command(after_help = EXIT_CODES)]
     Ingest(ingest::IngestArgs),
@@ -102,6 +106,7 @@ pub async fn dispatch(command: Command) -> Result<ExitCode, AppError> {
         Command::Ingest(a) => ingest::run(a),
         Command::Doctor => doctor::run().await,
         Command::Cosim(a) => cosim::run(*a).await,
+        Command::Mutate(a) => mutate::run(*a).await,
         Command::Eval(a) => eval::run(*a).await,
     }
 }
