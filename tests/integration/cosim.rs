@@ -345,3 +345,27 @@ fn verilator_warnings_are_reported_not_fatal_and_an_async_reset_is_compared_at_o
     assert_eq!(j["reset"]["asynchronous"], true, "{j}");
     assert_eq!(j["compare_from"], 0);
 }
+
+#[test]
+fn an_x_on_a_compared_output_is_a_mismatch_on_icarus() {
+    // the skid buffer's data register has no reset: without --when its X is compared
+    let (r, v) = cosim(&[
+        &rtl("skid_buffer.v"),
+        "--top",
+        "skid_buffer",
+        "--model",
+        &fx("skid_buffer_model.cpp"),
+        "--sim",
+        "icarus",
+    ]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(v["mismatch"]["port"], "m_data", "{v}");
+    assert!(
+        v["mismatch"]["actual"].as_str().unwrap().contains('x'),
+        "{v}"
+    );
+    if let Some(w) = v["runs"][0]["wave"].as_str() {
+        let _ =
+            std::fs::remove_dir_all(std::path::Path::new(w).parent().unwrap().parent().unwrap());
+    }
+}
