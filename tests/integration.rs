@@ -11,6 +11,8 @@ mod cosim;
 mod diagnostics;
 #[path = "integration/eval.rs"]
 mod eval;
+#[path = "integration/hdl.rs"]
+mod hdl;
 #[path = "integration/llm.rs"]
 mod llm;
 #[path = "integration/mutate.rs"]

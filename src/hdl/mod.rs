@@ -7,6 +7,10 @@ Two levels, for two kinds of text:
   expressions, ports (ANSI and non-ANSI, inherited directions and types, packed dimensions) and
   instances. Widths are resolved with [`expr`] against the parameters and any overrides. This is
   what co-simulation, tracing and the suites' interface summaries use.
+- [`graph`] builds a module's statement graph (petgraph): signals and statements, data edges
+  from what a statement reads to what it writes, control edges from the enclosing conditions,
+  clock and reset, port connections directed by the instantiated module's ports — the ground
+  `trace` walks.
 - [`text`] works on tokens: comments and strings, module and instance names, renaming. It needs
   no parser to accept the text, so it judges candidates that do not parse (a model's
   half-written module is still refused or accepted for the right reason).
@@ -15,6 +19,7 @@ This module is a leaf: it imports nothing else of rtlsmith.
 */
 
 pub mod expr;
+pub mod graph;
 pub mod parse;
 pub mod text;
 

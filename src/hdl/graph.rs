@@ -1,0 +1,366 @@
+//! The statement graph of a module, the ground `trace` walks: a node per signal and per
+//! statement; data edges from the signals a statement reads to the statement and from it to
+//! the signals it writes; control edges from the conditions of the enclosing `if`/`case`, and the
+//! clock and reset of the enclosing `always`, to the statement. Instances are statements too:
+//! one per port connection, directed by the instantiated module's port direction.
+//!
+//! Generate blocks and `for` loops are not expanded: their statements appear once, with the
+//! loop's signals as they are written (conservative: nothing is dropped).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::Path;
+
+use petgraph::graph::{Graph, NodeIndex};
+use sv_parser::{Defines, NodeEvent, RefNode, SyntaxTree, parse_sv_str};
+
+use super::{Direction, HdlError, Module, parse_modules};
+
+/// What a statement is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StmtKind {
+    /// `assign lhs = rhs;`
+    Assign,
+    /// An assignment in an `always`/`initial` block.
+    Procedural,
+    /// A port connection of an instance.
+    Connection,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    /// 1-based line and column in the file.
+    pub line: u32,
+    pub column: u32,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Node {
+    Signal(String),
+    Statement(Stmt),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Edge {
+    Data,
+    Control,
+}
+
+/// One module's graph.
+#[derive(Debug, Clone)]
+pub struct ModuleGraph {
+    pub module: String,
+    pub graph: Graph<Node, Edge>,
+    signals: BTreeMap<String, NodeIndex>,
+}
+
+impl ModuleGraph {
+    fn new(module: String) -> ModuleGraph {
+        ModuleGraph {
+            module,
+            graph: Graph::new(),
+            signals: BTreeMap::new(),
+        }
+    }
+
+    fn signal(&mut self, name: &str) -> NodeIndex {
+        if let Some(i) = self.signals.get(name) {
+            return *i;
+        }
+        let i = self.graph.add_node(Node::Signal(name.to_string()));
+        self.signals.insert(name.to_string(), i);
+        i
+    }
+
+    fn statement(&mut self, s: Stmt, reads: &[String], writes: &[String], control: &[String]) {
+        let st = self.graph.add_node(Node::Statement(s));
+        for r in reads {
+            let i = self.signal(r);
+            self.graph.add_edge(i, st, Edge::Data);
+        }
+        for c in control {
+            let i = self.signal(c);
+            self.graph.add_edge(i, st, Edge::Control);
+        }
+        for w in writes {
+            let i = self.signal(w);
+            self.graph.add_edge(st, i, Edge::Data);
+        }
+    }
+
+    pub fn signal_index(&self, name: &str) -> Option<NodeIndex> {
+        self.signals.get(name).copied()
+    }
+
+    /// The statements, in line order, each with what it reads, writes and depends on: one
+    /// line each (for snapshots and for a model's prompt).
+    pub fn render(&self) -> String {
+        let mut rows = Vec::new();
+        for i in self.graph.node_indices() {
+            let Node::Statement(s) = &self.graph[i] else {
+                continue;
+            };
+            let names = |dir: petgraph::Direction, kind: Edge| -> Vec<String> {
+                let mut v: Vec<String> = self
+                    .graph
+                    .edges_directed(i, dir)
+                    .filter(|e| *e.weight() == kind)
+                    .filter_map(|e| {
+                        let other = if dir == petgraph::Direction::Incoming {
+                            petgraph::visit::EdgeRef::source(&e)
+                        } else {
+                            petgraph::visit::EdgeRef::target(&e)
+                        };
+                        match &self.graph[other] {
+                            Node::Signal(n) => Some(n.clone()),
+                            Node::Statement(_) => None,
+                        }
+                    })
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            };
+            let reads = names(petgraph::Direction::Incoming, Edge::Data);
+            let control = names(petgraph::Direction::Incoming, Edge::Control);
+            let writes = names(petgraph::Direction::Outgoing, Edge::Data);
+            rows.push((
+                s.line,
+                s.column,
+                format!(
+                    "L{}:{} {:?} `{}`  reads [{}] writes [{}] control [{}]",
+                    s.line,
+                    s.column,
+                    s.kind,
+                    s.text,
+                    reads.join(", "),
+                    writes.join(", "),
+                    control.join(", ")
+                ),
+            ));
+        }
+        rows.sort();
+        let mut out = format!("module {}\n", self.module);
+        for (_, _, r) in rows {
+            let _ = writeln!(out, "  {r}");
+        }
+        out
+    }
+}
+
+/// The graphs of every module in `text`; instances are resolved against `known` modules (those
+/// of this text are added) to direct their connections.
+pub fn module_graphs(
+    text: &str,
+    path: &Path,
+    known: &[Module],
+) -> Result<Vec<ModuleGraph>, HdlError> {
+    let mut all: Vec<Module> = parse_modules(text, path)?;
+    all.extend(known.iter().cloned());
+    let includes: Vec<std::path::PathBuf> = Vec::new();
+    let (tree, _) =
+        parse_sv_str(text, path, &Defines::new(), &includes, true, false).map_err(|_| {
+            HdlError::Parse {
+                path: path.to_path_buf(),
+                line: None,
+                message: "syntax error".into(),
+            }
+        })?;
+    let mut out = Vec::new();
+    for node in &tree {
+        if let RefNode::ModuleDeclarationAnsi(_) | RefNode::ModuleDeclarationNonansi(_) = node {
+            out.push(one_module(&tree, text, node, &all));
+        }
+    }
+    Ok(out)
+}
+
+/// Names read in a node (identifiers of signals and parameters; system functions excluded).
+fn idents(tree: &SyntaxTree, node: RefNode) -> Vec<String> {
+    let mut v: Vec<String> = Vec::new();
+    for n in node {
+        if let RefNode::Identifier(_) = n {
+            for m in n {
+                let l = match m {
+                    RefNode::SimpleIdentifier(x) => &x.nodes.0,
+                    RefNode::EscapedIdentifier(x) => &x.nodes.0,
+                    _ => continue,
+                };
+                if let Some(s) = tree.get_str(l) {
+                    v.push(s.to_string());
+                }
+                break;
+            }
+        }
+    }
+    let set: BTreeSet<String> = v.into_iter().collect();
+    set.into_iter().collect()
+}
+
+fn stmt(tree: &SyntaxTree, text: &str, node: RefNode, kind: StmtKind) -> Stmt {
+    let mut start: Option<(usize, u32)> = None;
+    let mut end = 0;
+    let mut toks: Vec<&str> = Vec::new();
+    let mut skip = 0usize;
+    for ev in node.into_iter().event() {
+        match ev {
+            NodeEvent::Enter(RefNode::WhiteSpace(_)) => skip += 1,
+            NodeEvent::Leave(RefNode::WhiteSpace(_)) => skip -= 1,
+            NodeEvent::Enter(RefNode::Locate(l)) if skip == 0 => {
+                start.get_or_insert((l.offset, l.line));
+                end = end.max(l.offset + l.len);
+                if let Some(s) = tree.get_str(l) {
+                    toks.push(s);
+                }
+            }
+            _ => {}
+        }
+    }
+    let (offset, line) = start.unwrap_or((0, 0));
+    // the statement as written, where the file and the parsed text agree (macros shift them)
+    let joined = toks.concat();
+    let written = text
+        .get(offset..end)
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|t| t.replace(' ', "") == joined);
+    let line_start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    Stmt {
+        kind,
+        line,
+        column: (offset - line_start + 1) as u32,
+        text: written.unwrap_or_else(|| toks.join(" ")),
+    }
+}
+
+fn one_module(tree: &SyntaxTree, text: &str, node: RefNode, known: &[Module]) -> ModuleGraph {
+    let mut g = ModuleGraph::new(String::new());
+    // control signals of the enclosing always / if / case, innermost last
+    let mut control: Vec<Vec<String>> = Vec::new();
+    for ev in node.clone().into_iter().event() {
+        match ev {
+            NodeEvent::Enter(n) => match n {
+                RefNode::ModuleIdentifier(_) if g.module.is_empty() => {
+                    g.module = idents(tree, n).into_iter().next().unwrap_or_default();
+                }
+                RefNode::AlwaysConstruct(_) => {
+                    let events = n
+                        .clone()
+                        .into_iter()
+                        .find_map(|m| match m {
+                            RefNode::EventControl(_) => Some(idents(tree, m)),
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    control.push(events);
+                }
+                RefNode::ConditionalStatement(x) => {
+                    let mut c = idents(tree, RefNode::CondPredicate(&x.nodes.2.nodes.1));
+                    for (_, _, p, _) in &x.nodes.4 {
+                        c.extend(idents(tree, RefNode::CondPredicate(&p.nodes.1)));
+                    }
+                    control.push(c);
+                }
+                RefNode::CaseStatementNormal(x) => {
+                    control.push(idents(tree, RefNode::CaseExpression(&x.nodes.2.nodes.1)));
+                }
+                RefNode::NetAssignment(x) => {
+                    let s = stmt(tree, text, n.clone(), StmtKind::Assign);
+                    let w = idents(tree, RefNode::NetLvalue(&x.nodes.0));
+                    let r = idents(tree, RefNode::Expression(&x.nodes.2));
+                    g.statement(s, &r, &w, &[]);
+                }
+                RefNode::NonblockingAssignment(x) => {
+                    let s = stmt(tree, text, n.clone(), StmtKind::Procedural);
+                    let w = idents(tree, RefNode::VariableLvalue(&x.nodes.0));
+                    let r = idents(tree, RefNode::Expression(&x.nodes.3));
+                    g.statement(s, &r, &w, &control.concat());
+                }
+                RefNode::OperatorAssignment(x) => {
+                    let s = stmt(tree, text, n.clone(), StmtKind::Procedural);
+                    let w = idents(tree, RefNode::VariableLvalue(&x.nodes.0));
+                    let mut r = idents(tree, RefNode::Expression(&x.nodes.2));
+                    if tree.get_str(&x.nodes.1.nodes.0.nodes.0) != Some("=") {
+                        r.extend(w.iter().cloned()); // `+=` and the like read their target
+                    }
+                    g.statement(s, &r, &w, &control.concat());
+                }
+                RefNode::ModuleInstantiation(x) => connections(&mut g, tree, text, x, known),
+                _ => {}
+            },
+            NodeEvent::Leave(
+                RefNode::AlwaysConstruct(_)
+                | RefNode::ConditionalStatement(_)
+                | RefNode::CaseStatementNormal(_),
+            ) => {
+                control.pop();
+            }
+            NodeEvent::Leave(_) => {}
+        }
+    }
+    g
+}
+
+/// One statement per port connection, `inst.port` as the signal on the instance's side.
+fn connections(
+    g: &mut ModuleGraph,
+    tree: &SyntaxTree,
+    text: &str,
+    x: &sv_parser::ModuleInstantiation,
+    known: &[Module],
+) {
+    let module = idents(tree, RefNode::ModuleIdentifier(&x.nodes.0))
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let child = known.iter().find(|m| m.name == module);
+    for h in RefNode::ModuleInstantiation(x) {
+        let RefNode::HierarchicalInstance(hi) = h else {
+            continue;
+        };
+        let inst = idents(tree, RefNode::NameOfInstance(&hi.nodes.0))
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let mut position = 0usize;
+        for c in RefNode::HierarchicalInstance(hi) {
+            let (port, expr) = match c {
+                RefNode::NamedPortConnectionIdentifier(p) => (
+                    idents(tree, RefNode::PortIdentifier(&p.nodes.2))
+                        .into_iter()
+                        .next(),
+                    p.nodes.3.as_ref().and_then(|e| e.nodes.1.as_ref()),
+                ),
+                RefNode::OrderedPortConnection(p) => {
+                    position += 1;
+                    (
+                        child.and_then(|m| m.ports.get(position - 1).map(|p| p.name.clone())),
+                        p.nodes.1.as_ref(),
+                    )
+                }
+                _ => continue,
+            };
+            let (Some(port), Some(expr)) = (port, expr) else {
+                continue;
+            };
+            let s = stmt(tree, text, c.clone(), StmtKind::Connection);
+            let outer = idents(tree, RefNode::Expression(expr));
+            let inner = vec![format!("{inst}.{port}")];
+            let dir = child
+                .and_then(|m| m.port(&port))
+                .map_or(Direction::Inout, |p| p.direction);
+            match dir {
+                Direction::Input => g.statement(s, &outer, &inner, &[]),
+                Direction::Output => g.statement(s, &inner, &outer, &[]),
+                // unknown direction: both ways (conservative)
+                Direction::Inout => {
+                    let both: Vec<String> = outer.iter().chain(inner.iter()).cloned().collect();
+                    g.statement(s, &both, &both, &[]);
+                }
+            }
+        }
+    }
+}
