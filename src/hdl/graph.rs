@@ -1,7 +1,8 @@
 //! The statement graph of a module, the ground `trace` walks: a node per signal and per
 //! statement; data edges from the signals a statement reads to the statement and from it to
-//! the signals it writes; control edges from the conditions of the enclosing `if`/`case`, and the
-//! clock and reset of the enclosing `always`, to the statement. Instances are statements too:
+//! the signals it writes; control edges to the statement from the conditions that lead into its
+//! branch (`if (a) S1 else if (b) S2`: S1 depends on a, S2 on a and b), the enclosing `case`'s
+//! expression, and the event list (clock, reset) of the enclosing `always`. Instances are statements too:
 //! one per port connection, directed by the instantiated module's port direction.
 //!
 //! Generate blocks and `for` loops are not expanded: their statements appear once, with the
@@ -238,8 +239,13 @@ fn stmt(tree: &SyntaxTree, text: &str, node: RefNode, kind: StmtKind) -> Stmt {
 
 fn one_module(tree: &SyntaxTree, text: &str, node: RefNode, known: &[Module]) -> ModuleGraph {
     let mut g = ModuleGraph::new(String::new());
-    // control signals of the enclosing always / if / case, innermost last
+    // control signals of the enclosing always / if branch / case, innermost last
     let mut control: Vec<Vec<String>> = Vec::new();
+    // the branches of the if statements met so far (by address) and the conditions that lead
+    // into each: `if (a) S1 else if (b) S2 else S3` → S1: a; S2: a, b; S3: a, b
+    let mut branches: std::collections::HashMap<usize, Vec<String>> =
+        std::collections::HashMap::new();
+    let addr = |x: &sv_parser::StatementOrNull| x as *const _ as usize;
     for ev in node.clone().into_iter().event() {
         match ev {
             NodeEvent::Enter(n) => match n {
@@ -259,10 +265,20 @@ fn one_module(tree: &SyntaxTree, text: &str, node: RefNode, known: &[Module]) ->
                 }
                 RefNode::ConditionalStatement(x) => {
                     let mut c = idents(tree, RefNode::CondPredicate(&x.nodes.2.nodes.1));
-                    for (_, _, p, _) in &x.nodes.4 {
+                    branches.insert(addr(&x.nodes.3), c.clone());
+                    for (_, _, p, st) in &x.nodes.4 {
                         c.extend(idents(tree, RefNode::CondPredicate(&p.nodes.1)));
+                        branches.insert(addr(st), c.clone());
                     }
-                    control.push(c);
+                    if let Some((_, st)) = &x.nodes.5 {
+                        branches.insert(addr(st), c.clone());
+                    }
+                    control.push(Vec::new());
+                }
+                RefNode::StatementOrNull(x) => {
+                    if let Some(c) = branches.get(&addr(x)) {
+                        control.push(c.clone());
+                    }
                 }
                 RefNode::CaseStatementNormal(x) => {
                     control.push(idents(tree, RefNode::CaseExpression(&x.nodes.2.nodes.1)));
@@ -296,6 +312,9 @@ fn one_module(tree: &SyntaxTree, text: &str, node: RefNode, known: &[Module]) ->
                 | RefNode::ConditionalStatement(_)
                 | RefNode::CaseStatementNormal(_),
             ) => {
+                control.pop();
+            }
+            NodeEvent::Leave(RefNode::StatementOrNull(x)) if branches.contains_key(&addr(x)) => {
                 control.pop();
             }
             NodeEvent::Leave(_) => {}
