@@ -158,6 +158,24 @@ pub struct Run {
     pub job_dir: Option<PathBuf>,
 }
 
+impl Run {
+    /// A run on `simulator` with this verdict and message (the rest empty).
+    fn new(simulator: SimKind, verdict: Verdict, message: String) -> Run {
+        Run {
+            simulator,
+            verdict,
+            mismatch: None,
+            message,
+            messages: Vec::new(),
+            warnings: Vec::new(),
+            wave: None,
+            build_cached: false,
+            seconds: 0.0,
+            job_dir: None,
+        }
+    }
+}
+
 /// The result of `rtlsmith cosim`.
 #[derive(Debug, Clone, Serialize)]
 pub struct CosimReport {
@@ -597,16 +615,8 @@ fn one_run_report(
         compare_from: 0,
         ports: Vec::new(),
         runs: vec![Run {
-            simulator: kind,
-            verdict,
-            mismatch: None,
-            message,
             messages,
-            warnings: Vec::new(),
-            wave: None,
-            build_cached: false,
-            seconds: 0.0,
-            job_dir: None,
+            ..Run::new(kind, verdict, message)
         }],
         disagreement: false,
     }
@@ -799,16 +809,9 @@ async fn run_verilator(
     let text = out.stdout.text();
     let outputs: Vec<Port> = shape.outputs.to_vec();
     let mut r = Run {
-        simulator: SimKind::Verilator,
-        verdict: Verdict::Match,
-        mismatch: None,
-        message: String::new(),
-        messages: Vec::new(),
         warnings,
-        wave: None,
         build_cached,
-        seconds: 0.0,
-        job_dir: None,
+        ..Run::new(SimKind::Verilator, Verdict::Match, String::new())
     };
     if let Some(m) = parse_mismatch(&text, marker, &outputs, stim) {
         r.verdict = Verdict::Mismatch;
@@ -877,25 +880,21 @@ fn build_failure(kind: SimKind, text: &str, model: &Path, started: Instant) -> R
         .first()
         .cloned()
         .unwrap_or_else(|| "no message".into());
+    let (verdict, message) = if is_model {
+        (
+            Verdict::ModelError,
+            format!("the model does not compile with the harness: {first}"),
+        )
+    } else {
+        (
+            Verdict::RtlError,
+            format!("the RTL does not compile: {first}"),
+        )
+    };
     Run {
-        simulator: kind,
-        verdict: if is_model {
-            Verdict::ModelError
-        } else {
-            Verdict::RtlError
-        },
-        mismatch: None,
-        message: if is_model {
-            format!("the model does not compile with the harness: {first}")
-        } else {
-            format!("the RTL does not compile: {first}")
-        },
         messages,
-        warnings: Vec::new(),
-        wave: None,
-        build_cached: false,
         seconds: started.elapsed().as_secs_f64(),
-        job_dir: None,
+        ..Run::new(kind, verdict, message)
     }
 }
 
@@ -936,18 +935,7 @@ async fn run_icarus(
     )
     .await
     .map_err(CosimError::Process)?;
-    let mut r = Run {
-        simulator: SimKind::Icarus,
-        verdict: Verdict::Match,
-        mismatch: None,
-        message: String::new(),
-        messages: Vec::new(),
-        warnings: Vec::new(),
-        wave: None,
-        build_cached: false,
-        seconds: 0.0,
-        job_dir: None,
-    };
+    let mut r = Run::new(SimKind::Icarus, Verdict::Match, String::new());
     if !out.exit.success() {
         r.verdict = Verdict::ModelError;
         r.message = model_failure(&out, opts.timeout);

@@ -13,9 +13,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use petgraph::graph::{Graph, NodeIndex};
-use sv_parser::{Defines, NodeEvent, RefNode, SyntaxTree, parse_sv_str};
+use sv_parser::{NodeEvent, RefNode, SyntaxTree};
 
-use super::{Direction, HdlError, Module, parse_modules};
+use super::{Direction, HdlError, Module, TokenSpan, modules_in, parse_tree, token_span};
 
 /// What a statement is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -158,17 +158,9 @@ pub fn module_graphs(
     path: &Path,
     known: &[Module],
 ) -> Result<Vec<ModuleGraph>, HdlError> {
-    let mut all: Vec<Module> = parse_modules(text, path)?;
+    let tree = parse_tree(text, path)?;
+    let mut all: Vec<Module> = modules_in(&tree);
     all.extend(known.iter().cloned());
-    let includes: Vec<std::path::PathBuf> = Vec::new();
-    let (tree, _) =
-        parse_sv_str(text, path, &Defines::new(), &includes, true, false).map_err(|_| {
-            HdlError::Parse {
-                path: path.to_path_buf(),
-                line: None,
-                message: "syntax error".into(),
-            }
-        })?;
     let mut out = Vec::new();
     for node in &tree {
         if let RefNode::ModuleDeclarationAnsi(_) | RefNode::ModuleDeclarationNonansi(_) = node {
@@ -201,39 +193,26 @@ fn idents(tree: &SyntaxTree, node: RefNode) -> Vec<String> {
 }
 
 fn stmt(tree: &SyntaxTree, text: &str, node: RefNode, kind: StmtKind) -> Stmt {
-    let mut start: Option<(usize, u32)> = None;
-    let mut end = 0;
-    let mut toks: Vec<&str> = Vec::new();
-    let mut skip = 0usize;
-    for ev in node.into_iter().event() {
-        match ev {
-            NodeEvent::Enter(RefNode::WhiteSpace(_)) => skip += 1,
-            NodeEvent::Leave(RefNode::WhiteSpace(_)) => skip -= 1,
-            NodeEvent::Enter(RefNode::Locate(l)) if skip == 0 => {
-                start.get_or_insert((l.offset, l.line));
-                end = end.max(l.offset + l.len);
-                if let Some(s) = tree.get_str(l) {
-                    toks.push(s);
-                }
-            }
-            _ => {}
-        }
-    }
-    let (offset, line) = start.unwrap_or((0, 0));
+    let span = token_span(tree, node).unwrap_or(TokenSpan {
+        start: 0,
+        end: 0,
+        line: 0,
+        tokens: Vec::new(),
+    });
     // the statement as written, where the file and the parsed text agree (macros shift them)
-    let joined = toks.concat();
+    let joined = span.tokens.concat();
     let written = text
-        .get(offset..end)
+        .get(span.start..span.end)
         .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|t| t.replace(' ', "") == joined);
-    let line_start = text[..offset.min(text.len())]
+    let line_start = text[..span.start.min(text.len())]
         .rfind('\n')
         .map_or(0, |i| i + 1);
     Stmt {
         kind,
-        line,
-        column: (offset - line_start + 1) as u32,
-        text: written.unwrap_or_else(|| toks.join(" ")),
+        line: span.line,
+        column: (span.start - line_start + 1) as u32,
+        text: written.unwrap_or_else(|| span.tokens.join(" ")),
     }
 }
 

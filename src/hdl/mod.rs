@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use parse::parse_modules;
+pub use parse::{TokenSpan, modules_in, parse_modules, parse_tree, token_span};
 pub use text::{
     declared_modules, instantiations, rename_module, strip_comments, strip_strings, summarize_ports,
 };

@@ -14,27 +14,69 @@ use super::{Direction, HdlError, Instance, Module, Param, Port};
 /// Parse Verilog/SystemVerilog `text` (named `path` in messages) into its modules.
 /// `` `include `` directives are not followed (the text must stand alone).
 pub fn parse_modules(text: &str, path: &Path) -> Result<Vec<Module>, HdlError> {
-    let defines = Defines::new();
+    Ok(modules_in(&parse_tree(text, path)?))
+}
+
+/// The syntax tree of `text` (`` `include ``s not followed), or the error with its line.
+pub fn parse_tree(text: &str, path: &Path) -> Result<SyntaxTree, HdlError> {
     let includes: Vec<std::path::PathBuf> = Vec::new();
-    let (tree, _) = parse_sv_str(text, path, &defines, &includes, true, false).map_err(|e| {
-        let line =
-            error_offset(&e).map(|off| 1 + text[..off.min(text.len())].matches('\n').count());
-        HdlError::Parse {
-            path: path.to_path_buf(),
-            line,
-            message: parse_error_message(&e),
-        }
-    })?;
+    parse_sv_str(text, path, &Defines::new(), &includes, true, false)
+        .map(|(tree, _)| tree)
+        .map_err(|e| {
+            let line =
+                error_offset(&e).map(|off| 1 + text[..off.min(text.len())].matches('\n').count());
+            HdlError::Parse {
+                path: path.to_path_buf(),
+                line,
+                message: parse_error_message(&e),
+            }
+        })
+}
+
+/// The modules declared in a parsed tree.
+pub fn modules_in(tree: &SyntaxTree) -> Vec<Module> {
     let mut modules = Vec::new();
-    for node in &tree {
-        match node {
-            RefNode::ModuleDeclarationAnsi(_) | RefNode::ModuleDeclarationNonansi(_) => {
-                modules.push(read_module(&tree, node));
+    for node in tree {
+        if let RefNode::ModuleDeclarationAnsi(_) | RefNode::ModuleDeclarationNonansi(_) = node {
+            modules.push(read_module(tree, node));
+        }
+    }
+    modules
+}
+
+/// Where a node's tokens lie in the parsed text, and the tokens (white space and comments
+/// left out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSpan<'a> {
+    pub start: usize,
+    pub end: usize,
+    /// 1-based line of the first token.
+    pub line: u32,
+    pub tokens: Vec<&'a str>,
+}
+
+/// The token span of `node`; `None` for a node without tokens.
+pub fn token_span<'a>(tree: &'a SyntaxTree, node: RefNode<'_>) -> Option<TokenSpan<'a>> {
+    let mut span: Option<TokenSpan> = None;
+    let mut skip = 0usize;
+    for ev in node.into_iter().event() {
+        match ev {
+            NodeEvent::Enter(RefNode::WhiteSpace(_)) => skip += 1,
+            NodeEvent::Leave(RefNode::WhiteSpace(_)) => skip -= 1,
+            NodeEvent::Enter(RefNode::Locate(l)) if skip == 0 => {
+                let s = span.get_or_insert(TokenSpan {
+                    start: l.offset,
+                    end: l.offset,
+                    line: l.line,
+                    tokens: Vec::new(),
+                });
+                s.end = s.end.max(l.offset + l.len);
+                s.tokens.extend(tree.get_str(l));
             }
             _ => {}
         }
     }
-    Ok(modules)
+    span
 }
 
 fn error_offset(e: &sv_parser::Error) -> Option<usize> {
@@ -71,21 +113,7 @@ fn locate_str(tree: &SyntaxTree, l: &Locate) -> Option<String> {
 
 /// The tokens of a node joined by single spaces, comments and white space left out.
 fn tokens(tree: &SyntaxTree, node: RefNode) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    let mut skip = 0usize;
-    for ev in node.into_iter().event() {
-        match ev {
-            NodeEvent::Enter(RefNode::WhiteSpace(_)) => skip += 1,
-            NodeEvent::Leave(RefNode::WhiteSpace(_)) => skip -= 1,
-            NodeEvent::Enter(RefNode::Locate(l)) if skip == 0 => {
-                if let Some(s) = tree.get_str(l) {
-                    out.push(s);
-                }
-            }
-            _ => {}
-        }
-    }
-    out.join(" ")
+    token_span(tree, node).map_or_else(String::new, |s| s.tokens.join(" "))
 }
 
 fn first_line(node: RefNode) -> u32 {

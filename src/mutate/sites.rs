@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use sv_parser::{Defines, Locate, NodeEvent, RefNode, SyntaxTree, parse_sv_str};
+use sv_parser::{Locate, NodeEvent, RefNode, SyntaxTree};
 
-use crate::hdl::HdlError;
+use crate::hdl::{HdlError, TokenSpan, parse_tree, token_span};
 
 /// One possible single edit of one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,15 +35,18 @@ impl Site {
 
 /// Every site of `text` (named `path` in messages), in file order.
 pub fn sites(text: &str, path: &Path) -> Result<Vec<Site>, HdlError> {
-    let includes: Vec<std::path::PathBuf> = Vec::new();
-    let (tree, _) =
-        parse_sv_str(text, path, &Defines::new(), &includes, true, false).map_err(|_| {
-            HdlError::Parse {
-                path: path.to_path_buf(),
-                line: None,
-                message: "sv-parser cannot read it, so no mutation sites are known".into(),
-            }
-        })?;
+    let tree = parse_tree(text, path).map_err(|e| match e {
+        HdlError::Parse {
+            path,
+            line,
+            message,
+        } => HdlError::Parse {
+            path,
+            line,
+            message: format!("{message}; sv-parser cannot read it, so no mutation sites are known"),
+        },
+        other => other,
+    })?;
     let mut out = Vec::new();
     let mut in_size = 0usize;
     let mut ctx = Ctx {
@@ -97,53 +100,44 @@ pub fn sites(text: &str, path: &Path) -> Result<Vec<Site>, HdlError> {
             RefNode::HexValue(x) => ctx.off_by_one(&x.nodes.0, 16),
             RefNode::UnsignedNumber(x) if in_size == 0 => ctx.off_by_one(&x.nodes.0, 10),
             RefNode::ConditionalStatement(x) => {
-                let cond = &x.nodes.2.nodes.1;
-                if let Some((s, e, line)) = span(RefNode::CondPredicate(cond)) {
-                    let t = text[s..e].to_string();
-                    ctx.out.push(Site {
-                        start: s,
-                        end: e,
-                        line,
-                        operator: "inverted-if",
-                        original: t.clone(),
-                        mutated: format!("!({t})"),
-                    });
-                    // an assignment under a reset condition, dropped
-                    if is_reset_condition(&t) {
-                        for st in RefNode::StatementOrNull(&x.nodes.3) {
-                            let a = match st {
-                                RefNode::NonblockingAssignment(_)
-                                | RefNode::BlockingAssignment(_) => span(st),
-                                _ => None,
-                            };
-                            if let Some((s, e, line)) = a {
-                                ctx.out.push(Site {
-                                    start: s,
-                                    end: e,
-                                    line,
-                                    operator: "dropped-reset-assignment",
-                                    original: text[s..e].to_string(),
-                                    mutated: String::new(),
-                                });
-                            }
+                let cond = token_span(&tree, RefNode::CondPredicate(&x.nodes.2.nodes.1));
+                let reset = cond
+                    .as_ref()
+                    .is_some_and(|c| is_reset_condition(&c.tokens.concat()));
+                ctx.range(cond, "inverted-if", |t| format!("!({t})"));
+                // an assignment under a reset condition, dropped
+                if reset {
+                    for st in RefNode::StatementOrNull(&x.nodes.3) {
+                        if let RefNode::NonblockingAssignment(_) | RefNode::BlockingAssignment(_) =
+                            st
+                        {
+                            let a = token_span(&tree, st);
+                            ctx.range(a, "dropped-reset-assignment", |_| String::new());
                         }
                     }
                 }
             }
             RefNode::ConditionalExpression(x) => {
-                let a = span(RefNode::Expression(&x.nodes.3));
-                let b = span(RefNode::Expression(&x.nodes.5));
-                if let (Some((s1, e1, line)), Some((s2, e2, _))) = (a, b)
-                    && e1 <= s2
+                let a = token_span(&tree, RefNode::Expression(&x.nodes.3));
+                let b = token_span(&tree, RefNode::Expression(&x.nodes.5));
+                if let (Some(a), Some(b)) = (a, b)
+                    && a.end <= b.start
+                    && ctx.agrees(&a)
+                    && ctx.agrees(&b)
                 {
-                    let (ta, mid, tb) = (&text[s1..e1], &text[e1..s2], &text[s2..e2]);
+                    let t = |s: usize, e: usize| &text[s..e];
                     ctx.out.push(Site {
-                        start: s1,
-                        end: e2,
-                        line,
+                        start: a.start,
+                        end: b.end,
+                        line: a.line,
                         operator: "swapped-ternary",
-                        original: text[s1..e2].to_string(),
-                        mutated: format!("{tb}{mid}{ta}"),
+                        original: t(a.start, b.end).to_string(),
+                        mutated: format!(
+                            "{}{}{}",
+                            t(b.start, b.end),
+                            t(a.end, b.start),
+                            t(a.start, a.end)
+                        ),
                     });
                 }
             }
@@ -190,6 +184,36 @@ impl Ctx<'_> {
         });
     }
 
+    /// Whether the file's text at `sp` is the parsed tokens (a macro or an include shifts the
+    /// parsed text away from the file's).
+    fn agrees(&self, sp: &TokenSpan) -> bool {
+        self.text
+            .get(sp.start..sp.end)
+            .is_some_and(|t| t.split_whitespace().collect::<String>() == sp.tokens.concat())
+    }
+
+    /// Replace the whole span (given the text it covers) — only where the parsed text and the
+    /// file agree, as for a single token.
+    fn range(
+        &mut self,
+        span: Option<TokenSpan>,
+        operator: &'static str,
+        mutated: impl FnOnce(&str) -> String,
+    ) {
+        let Some(sp) = span.filter(|sp| self.agrees(sp)) else {
+            return;
+        };
+        let original = &self.text[sp.start..sp.end];
+        self.out.push(Site {
+            start: sp.start,
+            end: sp.end,
+            line: sp.line,
+            operator,
+            mutated: mutated(original),
+            original: original.to_string(),
+        });
+    }
+
     /// A constant one more and one less (a digit string in `radix`, `_` allowed).
     fn off_by_one(&mut self, l: &Locate, radix: u32) {
         let t = self.at(l);
@@ -219,27 +243,6 @@ fn is_reset_condition(cond: &str) -> bool {
         .collect();
     let c = c.to_ascii_lowercase();
     c.contains("rst") || c.contains("reset")
-}
-
-/// The byte range and first line of a node's tokens (white space and comments left out).
-fn span(node: RefNode) -> Option<(usize, usize, u32)> {
-    let mut start: Option<(usize, u32)> = None;
-    let mut end = 0;
-    let mut skip = 0usize;
-    for ev in node.into_iter().event() {
-        match ev {
-            NodeEvent::Enter(RefNode::WhiteSpace(_)) => skip += 1,
-            NodeEvent::Leave(RefNode::WhiteSpace(_)) => skip -= 1,
-            NodeEvent::Enter(RefNode::Locate(l)) if skip == 0 => {
-                if start.is_none() {
-                    start = Some((l.offset, l.line));
-                }
-                end = end.max(l.offset + l.len);
-            }
-            _ => {}
-        }
-    }
-    start.map(|(s, line)| (s, end, line))
 }
 
 #[cfg(test)]
