@@ -520,17 +520,21 @@ pub async fn run(opts: &CosimOptions) -> Result<CosimReport, CosimError> {
         model: &model,
     };
     let marker = format!("RTLSMITH{}", crate::util::random_hex(12));
+    let job = Job {
+        opts,
+        ifc: &ifc,
+        shape: &hshape,
+        stim: &stim,
+        stim_file: &stim_file,
+        marker: &marker,
+        work: work.path(),
+    };
     let mut runs = Vec::new();
     for k in &opts.sims {
-        let r = match k {
-            SimKind::Verilator => {
-                run_verilator(opts, &hshape, &stim, &stim_file, &marker, work.path()).await?
-            }
-            SimKind::Icarus => {
-                run_icarus(opts, &ifc, &hshape, &stim, &stim_file, &marker, work.path()).await?
-            }
-        };
-        runs.push(r);
+        runs.push(match k {
+            SimKind::Verilator => run_verilator(&job).await?,
+            SimKind::Icarus => run_icarus(&job).await?,
+        });
     }
     // a mismatch keeps its waveform (and so the work folder) for the trace to read
     if opts.keep || runs.iter().any(|r| r.wave.is_some()) {
@@ -699,14 +703,27 @@ fn build_key(opts: &CosimOptions, harness: &str, version: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn run_verilator(
-    opts: &CosimOptions,
-    shape: &harness::Shape<'_>,
-    stim: &Stimulus,
-    stim_file: &Path,
-    marker: &str,
-    work: &Path,
-) -> Result<Run, CosimError> {
+/// What both simulators' runs share.
+struct Job<'a> {
+    opts: &'a CosimOptions,
+    ifc: &'a Interface,
+    shape: &'a harness::Shape<'a>,
+    stim: &'a Stimulus,
+    stim_file: &'a Path,
+    marker: &'a str,
+    work: &'a Path,
+}
+
+async fn run_verilator(job: &Job<'_>) -> Result<Run, CosimError> {
+    let Job {
+        opts,
+        shape,
+        stim,
+        stim_file,
+        marker,
+        work,
+        ..
+    } = *job;
     let started = Instant::now();
     let dir = work.join("verilator");
     std::fs::create_dir_all(&dir).map_err(|e| CosimError::io(&dir, e))?;
@@ -898,15 +915,16 @@ fn build_failure(kind: SimKind, text: &str, model: &Path, started: Instant) -> R
     }
 }
 
-async fn run_icarus(
-    opts: &CosimOptions,
-    ifc: &Interface,
-    shape: &harness::Shape<'_>,
-    stim: &Stimulus,
-    stim_file: &Path,
-    marker: &str,
-    work: &Path,
-) -> Result<Run, CosimError> {
+async fn run_icarus(job: &Job<'_>) -> Result<Run, CosimError> {
+    let Job {
+        opts,
+        ifc,
+        shape,
+        stim,
+        stim_file,
+        marker,
+        work,
+    } = *job;
     let started = Instant::now();
     let dir = work.join("icarus");
     let data = dir.join("data");
