@@ -27,4 +27,5 @@ pub mod runner;
 pub mod sim;
 pub mod spec;
 pub mod suite;
+pub mod trace;
 pub mod util;

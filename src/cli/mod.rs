@@ -12,6 +12,7 @@ pub mod mutate;
 pub mod regress;
 pub mod sim;
 pub mod suite;
+pub mod trace;
 
 use std::path::PathBuf;
 
@@ -82,6 +83,9 @@ pub enum Command {
     /// Plant single faults in a design; with --kill-with, the mutation score of a testbench
     #[command(after_help = EXIT_CODES)]
     Mutate(Box<mutate::MutateArgs>),
+    /// Point at the statements most likely at fault in a failing simulation (no LLM)
+    #[command(after_help = EXIT_CODES)]
+    Trace(Box<trace::TraceArgs>),
     /// Read a spec document (PDF, Markdown, text, HTML) into a typed, citable Spec
     #[command(after_help = EXIT_CODES)]
     Ingest(ingest::IngestArgs),
@@ -107,6 +111,7 @@ pub async fn dispatch(command: Command) -> Result<ExitCode, AppError> {
         Command::Doctor => doctor::run().await,
         Command::Cosim(a) => cosim::run(*a).await,
         Command::Mutate(a) => mutate::run(*a).await,
+        Command::Trace(a) => trace::run(*a).await,
         Command::Eval(a) => eval::run(*a).await,
     }
 }

@@ -32,6 +32,10 @@ pub enum StmtKind {
     /// The condition of an `if` / `else if`, or one arm of a `case`: it reads signals and
     /// decides which statements run.
     Condition,
+    /// A declaration without an initial value (a port, net or variable): it "writes" the names
+    /// it declares (their width is its doing) and reads the names in its dimensions. One with
+    /// an initial value (`wire y = a & b;`) is an [`StmtKind::Assign`].
+    Declaration,
 }
 
 /// What a [`StmtKind::Condition`] decides, as written (for evaluation with recorded values).
@@ -502,6 +506,12 @@ fn one_module(tree: &SyntaxTree, text: &str, node: RefNode, known: &[Module]) ->
                     }
                     frames.push(Vec::new());
                 }
+                RefNode::AnsiPortDeclaration(_)
+                | RefNode::InputDeclaration(_)
+                | RefNode::OutputDeclaration(_)
+                | RefNode::InoutDeclaration(_)
+                | RefNode::NetDeclaration(_)
+                | RefNode::DataDeclaration(_) => declaration(&mut g, tree, text, n.clone()),
                 RefNode::NetAssignment(x) => {
                     let s = stmt(tree, text, n.clone(), StmtKind::Assign);
                     let w = idents(tree, RefNode::NetLvalue(&x.nodes.0));
@@ -543,6 +553,41 @@ fn one_module(tree: &SyntaxTree, text: &str, node: RefNode, known: &[Module]) ->
         }
     }
     g
+}
+
+/// A declaration: it writes the names it declares, reads the others (dimensions, an initial
+/// value).
+fn declaration(g: &mut ModuleGraph, tree: &SyntaxTree, text: &str, node: RefNode) {
+    let mut declared: Vec<String> = Vec::new();
+    let mut initialized = false;
+    for m in node.clone() {
+        match m {
+            RefNode::PortIdentifier(_)
+            | RefNode::NetIdentifier(_)
+            | RefNode::VariableIdentifier(_) => {
+                declared.extend(idents(tree, m));
+            }
+            RefNode::NetDeclAssignment(x) if x.nodes.2.is_some() => initialized = true,
+            RefNode::VariableDeclAssignmentVariable(x) if x.nodes.2.is_some() => initialized = true,
+            _ => {}
+        }
+    }
+    declared.sort();
+    declared.dedup();
+    if declared.is_empty() {
+        return;
+    }
+    let reads: Vec<String> = idents(tree, node.clone())
+        .into_iter()
+        .filter(|n| !declared.contains(n))
+        .collect();
+    let kind = if initialized {
+        StmtKind::Assign
+    } else {
+        StmtKind::Declaration
+    };
+    let s = stmt(tree, text, node, kind);
+    g.statement(s, &reads, &declared, &[]);
 }
 
 /// A procedural assignment in the current block under the current guards.

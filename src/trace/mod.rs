@@ -1,0 +1,818 @@
+/*!
+`rtlsmith trace`: from a failing simulation to the statements most likely at fault, with no
+model in the loop.
+
+1. The testbench runs on Icarus with a full VCD of its hierarchy (the testbench's own `$dump…`
+   calls are taken out of a copy so that the file is ours) — [`wave`] reads it as a stream,
+   keeping only the design under test and the reference.
+2. Every (output, time step) of the DUT is compared with the reference instance beside it
+   (`--compare DUT=REF`; VerilogEval's testbenches hold `top_module1` and `good1`): a bit the
+   reference knows (0/1) that the DUT does not reproduce is a mismatch (VerilogEval's rule:
+   an X in the reference matches anything).
+3. The design is flattened from its statement graphs ([`design`], over [`crate::hdl::graph`]);
+   the dynamic backward slice of every observation is computed with branch conditions
+   evaluated on the recorded values ([`slice`], [`logic`]); each statement is scored by a
+   spectrum formula over failing versus passing observations; ties go to the statement fewer
+   steps from a failing output.
+4. The report: failing outputs, the first mismatch, ranked suspects (file:line, statement,
+   score, why), and the top suspects' signals around the first mismatch with the expected
+   values beside the actual ones.
+*/
+
+pub mod design;
+pub mod logic;
+pub mod slice;
+pub mod wave;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::hdl::graph::StmtKind;
+use crate::hdl::{self, Direction};
+use crate::sim::{self, Design, SimError, SimKind, SimOptions, Status};
+use design::Flat;
+pub use slice::Formula;
+use slice::Slicer;
+use wave::Waves;
+
+/// What to trace.
+#[derive(Debug, Clone)]
+pub struct TraceOptions {
+    /// The sources (design, reference, testbench); `top` is the testbench.
+    pub design: Design,
+    /// Instance path of the design under test below the testbench (`top_module1`).
+    pub dut: String,
+    /// Instance path of the reference (`good1`).
+    pub reference: String,
+    /// The DUT's module, when the caller knows it (otherwise read from the testbench).
+    pub dut_module: Option<String>,
+    pub formula: Formula,
+    /// Register steps a slice follows back.
+    pub depth: u32,
+    /// Suspects reported.
+    pub top: usize,
+    pub timeout: Duration,
+    /// Bytes of recorded values kept from the VCD (the rest of a huge file is not read).
+    pub wave_budget: usize,
+    /// Keep the VCD here.
+    pub keep_wave: Option<PathBuf>,
+    /// Add every formula's ranking and the static cone (for the benchmark).
+    pub all_rankings: bool,
+}
+
+impl TraceOptions {
+    pub fn new(design: Design, dut: &str, reference: &str) -> TraceOptions {
+        TraceOptions {
+            design,
+            dut: dut.to_string(),
+            reference: reference.to_string(),
+            dut_module: None,
+            formula: Formula::Ochiai,
+            depth: 4,
+            top: 10,
+            timeout: Duration::from_secs(60),
+            wave_budget: 256 << 20,
+            keep_wave: None,
+            all_rankings: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FirstMismatch {
+    pub output: String,
+    pub time: u64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Suspect {
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: u32,
+    pub score: f64,
+    pub statement: String,
+    pub signals: Vec<String>,
+    pub reason: String,
+}
+
+/// Values around the first mismatch.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WaveTable {
+    pub times: Vec<u64>,
+    pub signals: Vec<WaveRow>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WaveRow {
+    pub name: String,
+    /// Hex (binary digits for 1-bit signals); `-` where not recorded.
+    pub values: Vec<String>,
+    /// The reference's values, for outputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceReport {
+    /// `fail` (suspects follow), `pass` (nothing to trace), `compile_error`.
+    pub verdict: &'static str,
+    pub message: String,
+    pub failing_outputs: Vec<String>,
+    pub first_mismatch: Option<FirstMismatch>,
+    pub mismatches: usize,
+    pub observations: usize,
+    pub formula: &'static str,
+    pub suspects: Vec<Suspect>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waveform: Option<WaveTable>,
+    /// The compiler's messages when the design does not compile.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub diagnostics: Vec<String>,
+    /// The coarse analysis taken for files sv-parser could not read, a VCD read in part.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    pub timescale: String,
+    pub sim_seconds: f64,
+    /// Time spent after the simulation (reading the VCD, slicing, scoring).
+    pub analysis_ms: f64,
+    /// Every formula's ranking, as "file:line" (with `all_rankings`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub rankings: BTreeMap<&'static str, Vec<String>>,
+    /// The static cone of the failing outputs, as "file:line" (with `all_rankings`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub static_cone: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TraceError {
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Wave(String),
+    #[error("cannot prepare {}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Read the sources (for the analysis) and write copies without `$dump…` calls where needed.
+fn prepare(design: &Design, work: &Path) -> Result<(Design, Vec<(PathBuf, String)>), TraceError> {
+    let dump = regex::Regex::new(r"\$dump\w*\s*(\([^;]*\))?\s*;").expect("regex");
+    let mut out = design.clone();
+    let mut texts = Vec::new();
+    for (k, src) in design.sources.iter().enumerate() {
+        let text = std::fs::read(src).map_err(|source| TraceError::Io {
+            path: src.clone(),
+            source,
+        })?;
+        let text = String::from_utf8_lossy(&text).into_owned();
+        if dump.is_match(&text) {
+            let name = src
+                .file_name()
+                .map(|n| n.to_os_string())
+                .unwrap_or_default();
+            let copy = work.join(format!("{k}")).join(name);
+            let io = |source| TraceError::Io {
+                path: copy.clone(),
+                source,
+            };
+            std::fs::create_dir_all(copy.parent().unwrap_or(work)).map_err(io)?;
+            std::fs::write(&copy, dump.replace_all(&text, ";").as_bytes()).map_err(io)?;
+            if let Some(p) = src.parent() {
+                out.include_dirs.push(p.to_path_buf());
+            }
+            out.sources[k] = copy;
+        }
+        texts.push((src.clone(), text));
+    }
+    Ok((out, texts))
+}
+
+/// The module of instance path `path` below module `top`, from the parsed sources.
+fn module_of(modules: &[hdl::Module], top: &str, path: &str) -> Result<Option<String>, String> {
+    let mut current = top.to_string();
+    for part in path.split('.') {
+        let Some(m) = modules.iter().find(|m| m.name == current) else {
+            return Ok(None); // not readable: checked against the VCD later
+        };
+        match m.instances.iter().find(|i| i.name == part) {
+            Some(i) => current = i.module.clone(),
+            None => {
+                let names: Vec<&str> = m.instances.iter().map(|i| i.name.as_str()).collect();
+                return Err(format!(
+                    "--compare: module {} has no instance `{part}` (its instances: {})",
+                    m.name,
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ));
+            }
+        }
+    }
+    Ok(Some(current))
+}
+
+/// Trace a failing simulation.
+pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
+    let top = opts.design.top.clone().ok_or(SimError::NoTop)?;
+    let work = tempfile::Builder::new()
+        .prefix("rtlsmith-trace-")
+        .tempdir()
+        .map_err(|source| TraceError::Io {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    let (design, texts) = prepare(&opts.design, work.path())?;
+    let modules: Vec<hdl::Module> = texts
+        .iter()
+        .filter_map(|(p, t)| hdl::parse_modules(t, p).ok())
+        .flatten()
+        .collect();
+    let dut_module = match &opts.dut_module {
+        Some(m) => Some(m.clone()),
+        None => module_of(&modules, &top, &opts.dut).map_err(TraceError::Usage)?,
+    };
+    module_of(&modules, &top, &opts.reference).map_err(TraceError::Usage)?;
+
+    let vcd = work.path().join("trace.vcd");
+    let sim_opts = SimOptions {
+        wave: Some(vcd.clone()),
+        timeout: opts.timeout,
+        require_finish: false,
+        scratch: Some(work.path().to_path_buf()),
+        ..SimOptions::default()
+    };
+    let started = Instant::now();
+    let result = sim::simulate(SimKind::Icarus, &design, &sim_opts).await?;
+    let sim_seconds = started.elapsed().as_secs_f64();
+    let mut report = TraceReport {
+        verdict: "fail",
+        message: String::new(),
+        failing_outputs: Vec::new(),
+        first_mismatch: None,
+        mismatches: 0,
+        observations: 0,
+        formula: opts.formula.name(),
+        suspects: Vec::new(),
+        waveform: None,
+        diagnostics: Vec::new(),
+        notes: Vec::new(),
+        timescale: String::new(),
+        sim_seconds,
+        analysis_ms: 0.0,
+        rankings: BTreeMap::new(),
+        static_cone: Vec::new(),
+    };
+    if result.status == Status::CompileError {
+        report.verdict = "compile_error";
+        report.message = format!("the design does not compile: {}", result.reason);
+        report.diagnostics = result
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity >= sim::Severity::Error)
+            .map(|d| d.one_line())
+            .collect();
+        if report.diagnostics.is_empty() {
+            report.diagnostics = result.failing_lines.clone();
+        }
+        return Ok(report);
+    }
+    if matches!(result.status, Status::Timeout | Status::Crash) {
+        report
+            .notes
+            .push(format!("the simulation ended early: {}", result.reason));
+    }
+    let Some(vcd) = result.wave.clone() else {
+        return Err(TraceError::Wave(format!(
+            "the simulation wrote no waveform ({}); does the testbench run?",
+            result.reason
+        )));
+    };
+    let analysis = Instant::now();
+    let dut_path = format!("{top}.{}", opts.dut);
+    let ref_path = format!("{top}.{}", opts.reference);
+    let (dp, rp) = (format!("{dut_path}."), format!("{ref_path}."));
+    let waves = Waves::read(
+        &vcd,
+        &|n: &str| n.starts_with(&dp) || n.starts_with(&rp),
+        opts.wave_budget,
+    )
+    .map_err(TraceError::Wave)?;
+    if let Some(dest) = &opts.keep_wave {
+        let _ = std::fs::copy(&vcd, dest);
+    }
+    report.timescale = waves.timescale.clone();
+    for (flag, path) in [("DUT", &dut_path), ("REF", &ref_path)] {
+        if !waves.scopes.contains(path) {
+            let children: Vec<&str> = waves
+                .scopes
+                .iter()
+                .filter_map(|s| s.strip_prefix(&format!("{top}.")))
+                .filter(|s| !s.contains('.'))
+                .collect();
+            return Err(TraceError::Usage(format!(
+                "--compare: no instance {path} ({flag}) in the simulation; instances of {top}: {}",
+                children.join(", ")
+            )));
+        }
+    }
+    if let Some(t) = waves.truncated_at {
+        report.notes.push(format!(
+            "the waveform is large: analysed up to time {} ({} MiB of values kept)",
+            time_text(t, &waves.timescale),
+            opts.wave_budget >> 20
+        ));
+    }
+
+    // outputs: the DUT module's output ports, or every variable both instances have
+    let outputs: Vec<String> = match dut_module
+        .as_ref()
+        .and_then(|m| modules.iter().find(|x| &x.name == m))
+    {
+        Some(m) => m
+            .ports
+            .iter()
+            .filter(|p| p.direction == Direction::Output)
+            .map(|p| p.name.clone())
+            .collect(),
+        None => {
+            let mut v: Vec<String> = waves
+                .vars
+                .keys()
+                .filter_map(|k| k.strip_prefix(&dp))
+                .filter(|k| !k.contains('.') && waves.vars.contains_key(&format!("{rp}{k}")))
+                .map(str::to_string)
+                .collect();
+            v.sort();
+            v
+        }
+    };
+    let mut observations: Vec<(usize, u32, bool)> = Vec::new();
+    for (k, o) in outputs.iter().enumerate() {
+        for ti in 0..waves.times.len() as u32 {
+            let (Some(exp), Some(act)) = (
+                waves.full(&format!("{rp}{o}"), ti),
+                waves.full(&format!("{dp}{o}"), ti),
+            ) else {
+                continue;
+            };
+            if !exp.contains(['0', '1']) {
+                continue;
+            }
+            let fails = exp
+                .bytes()
+                .zip(act.bytes())
+                .any(|(e, a)| (e == b'0' || e == b'1') && a != e);
+            observations.push((k, ti, fails));
+        }
+    }
+    report.observations = observations.len();
+    report.mismatches = observations.iter().filter(|o| o.2).count();
+    let mut failing: BTreeSet<usize> = BTreeSet::new();
+    let mut first: Option<(u32, usize)> = None;
+    for (k, ti, f) in &observations {
+        if *f {
+            failing.insert(*k);
+            if first.is_none_or(|(t, _)| *ti < t) {
+                first = Some((*ti, *k));
+            }
+        }
+    }
+    report.failing_outputs = failing.iter().map(|k| outputs[*k].clone()).collect();
+    let Some((first_ti, first_out)) = first else {
+        report.verdict = "pass";
+        report.message = format!(
+            "the design matches the reference at all {} observations: nothing to trace",
+            report.observations
+        );
+        report.analysis_ms = analysis.elapsed().as_secs_f64() * 1e3;
+        return Ok(report);
+    };
+    report.first_mismatch = Some(FirstMismatch {
+        output: outputs[first_out].clone(),
+        time: waves.times[first_ti as usize],
+    });
+
+    let flat = match &dut_module {
+        Some(m) => design::flatten(&texts, m, &dut_path),
+        None => Flat::default(),
+    };
+    report.notes.extend(flat.coarse.iter().cloned());
+    if flat.stmts.is_empty() {
+        report.notes.push(format!(
+            "no statements of {} could be read: only the failing outputs are reported",
+            dut_module.as_deref().unwrap_or(&opts.dut)
+        ));
+    }
+    let ranked = rank(&flat, &waves, opts, &outputs, &observations, (&dp, &rp));
+    report.message = format!(
+        "{} of {} observations mismatch; first: {} at {}",
+        report.mismatches,
+        report.observations,
+        outputs[first_out],
+        time_text(waves.times[first_ti as usize], &waves.timescale)
+    );
+    report.suspects = ranked.suspects(opts.formula, opts.top);
+    if opts.all_rankings {
+        for f in Formula::ALL {
+            report.rankings.insert(
+                f.name(),
+                ranked
+                    .suspects(f, usize::MAX)
+                    .iter()
+                    .map(|s| format!("{}:{}", s.file.display(), s.line))
+                    .collect(),
+            );
+        }
+        report.static_cone = ranked.cone_lines.clone();
+    }
+    report.waveform = Some(table(&waves, &report, &dp, &rp, first_ti));
+    report.analysis_ms = analysis.elapsed().as_secs_f64() * 1e3;
+    Ok(report)
+}
+
+/// Signals directly in the DUT whose width differs from the same-named signal of the reference.
+fn width_differences(waves: &Waves, dp: &str, rp: &str) -> HashMap<String, (u32, u32)> {
+    let mut out = HashMap::new();
+    for (name, t) in &waves.vars {
+        let Some(local) = name.strip_prefix(dp).filter(|l| !l.contains('.')) else {
+            continue;
+        };
+        if let Some(r) = waves.vars.get(&format!("{rp}{local}")) {
+            let (dw, rw) = (waves.tracks[*t].width, waves.tracks[*r].width);
+            if dw != rw {
+                out.insert(name.clone(), (dw, rw));
+            }
+        }
+    }
+    out
+}
+
+/// `155ps` for 155 units of `1ps`; `155 x 10ns` otherwise.
+pub fn time_text(t: u64, timescale: &str) -> String {
+    match timescale.strip_prefix('1') {
+        Some(unit) if !unit.starts_with('0') => format!("{t}{unit}"),
+        _ if timescale.is_empty() => t.to_string(),
+        _ => format!("{t} x {timescale}"),
+    }
+}
+
+/// Per-statement counts and distances, ready to be ranked by any formula.
+struct Ranked<'a> {
+    flat: &'a Flat,
+    ef: Vec<f64>,
+    ep: Vec<f64>,
+    f: f64,
+    p: f64,
+    distance: Vec<u32>,
+    cone_lines: Vec<String>,
+    dut_prefix: String,
+    /// DUT signals whose recorded width differs from the reference's: (DUT's, reference's).
+    widths: HashMap<String, (u32, u32)>,
+}
+
+fn rank<'a>(
+    flat: &'a Flat,
+    waves: &Waves,
+    opts: &TraceOptions,
+    outputs: &[String],
+    observations: &[(usize, u32, bool)],
+    (dp, rp): (&str, &str),
+) -> Ranked<'a> {
+    let n = flat.stmts.len();
+    let mut slicer = Slicer::new(flat, waves, opts.depth);
+    let (mut ef, mut ep) = (vec![0.0; n], vec![0.0; n]);
+    let (mut f, mut p) = (0.0, 0.0);
+    for (k, ti, fails) in observations {
+        let s = slicer.signal(&format!("{dp}{}", outputs[*k]), *ti, opts.depth);
+        let counts = if *fails { &mut ef } else { &mut ep };
+        for (i, c) in counts.iter_mut().enumerate() {
+            if s.has(i) {
+                *c += 1.0;
+            }
+        }
+        if *fails {
+            f += 1.0;
+        } else {
+            p += 1.0;
+        }
+    }
+    // static distance (statements) from the failing outputs, over every writer and guard
+    let mut distance = vec![u32::MAX; n];
+    let mut queue: VecDeque<(String, u32)> = observations
+        .iter()
+        .filter(|o| o.2)
+        .map(|o| (format!("{dp}{}", outputs[o.0]), 0))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut seen: BTreeSet<String> = queue.iter().map(|q| q.0.clone()).collect();
+    let mut visit =
+        |i: usize, d: u32, queue: &mut VecDeque<(String, u32)>, distance: &mut Vec<u32>| {
+            if distance[i] <= d {
+                return;
+            }
+            distance[i] = d;
+            for r in &flat.stmts[i].reads {
+                if seen.insert(r.clone()) {
+                    queue.push_back((r.clone(), d + 1));
+                }
+            }
+        };
+    while let Some((sig, d)) = queue.pop_front() {
+        for &w in flat.writers.get(&sig).map(Vec::as_slice).unwrap_or(&[]) {
+            visit(w, d + 1, &mut queue, &mut distance);
+            for (c, _) in flat.stmts[w].guards.clone() {
+                visit(c, d + 1, &mut queue, &mut distance);
+            }
+        }
+    }
+    let mut cone: BTreeSet<String> = BTreeSet::new();
+    for (i, s) in flat.stmts.iter().enumerate() {
+        if distance[i] != u32::MAX {
+            cone.insert(format!("{}:{}", s.file.display(), s.line));
+        }
+    }
+    Ranked {
+        flat,
+        ef,
+        ep,
+        f,
+        p,
+        distance,
+        cone_lines: cone.into_iter().collect(),
+        dut_prefix: dp.to_string(),
+        widths: width_differences(waves, dp, rp),
+    }
+}
+
+impl Ranked<'_> {
+    /// Suspects are ranked by class, then score: a declaration whose width differs from the
+    /// reference's first (direct evidence), then assignments and conditions (what runs), then
+    /// other declarations, then port connections (a fault in a module shows in the connection
+    /// that carries it out, too).
+    fn class(&self, i: usize) -> u8 {
+        let s = &self.flat.stmts[i];
+        match s.kind {
+            StmtKind::Declaration | StmtKind::Assign
+                if s.writes.iter().any(|w| self.widths.contains_key(w)) =>
+            {
+                0
+            }
+            StmtKind::Assign | StmtKind::Procedural | StmtKind::Condition => 1,
+            StmtKind::Declaration => 2,
+            StmtKind::Connection => 3,
+        }
+    }
+
+    fn suspects(&self, formula: Formula, top: usize) -> Vec<Suspect> {
+        struct Best {
+            score: f64,
+            class: u8,
+            distance: u32,
+            stmt: usize,
+            signals: BTreeSet<String>,
+        }
+        // the best statement of each line
+        let mut lines: HashMap<(PathBuf, u32), Best> = HashMap::new();
+        for (i, s) in self.flat.stmts.iter().enumerate() {
+            let class = self.class(i);
+            if self.ef[i] == 0.0 && class != 0 {
+                continue;
+            }
+            let score = formula.score(self.ef[i], self.ep[i], self.f, self.p);
+            let signals = s
+                .reads
+                .iter()
+                .chain(&s.writes)
+                .map(|n| n.strip_prefix(&self.dut_prefix).unwrap_or(n).to_string());
+            let e = lines.entry((s.file.clone(), s.line)).or_insert(Best {
+                score: f64::MIN,
+                class: u8::MAX,
+                distance: u32::MAX,
+                stmt: i,
+                signals: BTreeSet::new(),
+            });
+            e.signals.extend(signals);
+            let key = |c: u8, sc: f64, d: u32| (std::cmp::Reverse(c), sc, std::cmp::Reverse(d));
+            if key(class, score, self.distance[i]) > key(e.class, e.score, e.distance) {
+                e.score = score;
+                e.class = class;
+                e.distance = self.distance[i];
+                e.stmt = i;
+            }
+        }
+        let mut v: Vec<((PathBuf, u32), Best)> = lines.into_iter().collect();
+        v.sort_by(|(ka, a), (kb, b)| {
+            a.class
+                .cmp(&b.class)
+                .then(b.score.total_cmp(&a.score))
+                .then(a.distance.cmp(&b.distance))
+                .then(ka.cmp(kb))
+        });
+        v.into_iter()
+            .take(top)
+            .map(|((file, line), b)| {
+                let i = b.stmt;
+                let s = &self.flat.stmts[i];
+                let mut reason = format!(
+                    "ran in {} of {} failing and {} of {} passing observations",
+                    self.ef[i], self.f, self.ep[i], self.p
+                );
+                if b.distance != u32::MAX {
+                    reason.push_str(&format!("; {} step(s) from a failing output", b.distance));
+                }
+                for w in &s.writes {
+                    if let Some((d, r)) = self.widths.get(w) {
+                        let name = w.strip_prefix(&self.dut_prefix).unwrap_or(w);
+                        reason = format!(
+                            "declares {name} {d} bit(s) wide where the reference's is {r}; {reason}"
+                        );
+                    }
+                }
+                Suspect {
+                    file,
+                    line,
+                    score: (b.score.max(0.0) * 1000.0).round() / 1000.0,
+                    statement: s.text.clone(),
+                    signals: b.signals.into_iter().collect(),
+                    reason,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The failing outputs and the top suspects' signals a few time steps around the first
+/// mismatch.
+fn table(waves: &Waves, report: &TraceReport, dp: &str, rp: &str, first: u32) -> WaveTable {
+    let from = first.saturating_sub(3);
+    let to = (first + 3).min(waves.times.len().saturating_sub(1) as u32);
+    let tis: Vec<u32> = (from..=to).collect();
+    let show = |name: &str| -> Vec<String> {
+        tis.iter()
+            .map(|ti| {
+                waves
+                    .full(name, *ti)
+                    .map(|d| wave::hex(&d))
+                    .unwrap_or_else(|| "-".to_string())
+            })
+            .collect()
+    };
+    let mut rows = Vec::new();
+    let mut named: BTreeSet<String> = BTreeSet::new();
+    for o in &report.failing_outputs {
+        named.insert(o.clone());
+        rows.push(WaveRow {
+            name: o.clone(),
+            values: show(&format!("{dp}{o}")),
+            expected: Some(show(&format!("{rp}{o}"))),
+        });
+    }
+    for s in report.suspects.iter().take(3) {
+        for sig in &s.signals {
+            if rows.len() >= 12 || !named.insert(sig.clone()) {
+                continue;
+            }
+            let full = format!("{dp}{sig}");
+            if waves.vars.contains_key(&full) {
+                rows.push(WaveRow {
+                    name: sig.clone(),
+                    values: show(&full),
+                    expected: None,
+                });
+            }
+        }
+    }
+    WaveTable {
+        times: tis.iter().map(|t| waves.times[*t as usize]).collect(),
+        signals: rows,
+    }
+}
+
+/// The report as text: the verdict, suspects, and the waveform table.
+pub fn render(r: &TraceReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "trace: {}", r.message);
+    for d in &r.diagnostics {
+        let _ = writeln!(out, "  {d}");
+    }
+    for n in &r.notes {
+        let _ = writeln!(out, "note: {n}");
+    }
+    if r.verdict != "fail" {
+        return out;
+    }
+    let _ = writeln!(out, "failing outputs: {}", r.failing_outputs.join(", "));
+    let _ = writeln!(out, "\nsuspects ({}):", r.formula);
+    for (k, s) in r.suspects.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{:>3}. {}:{}  score {:.3}  `{}`\n       {}",
+            k + 1,
+            s.file.display(),
+            s.line,
+            s.score,
+            s.statement,
+            s.reason
+        );
+    }
+    if let Some(w) = &r.waveform {
+        let _ = writeln!(
+            out,
+            "\naround the first mismatch (actual, expected in brackets):"
+        );
+        let name_w = w
+            .signals
+            .iter()
+            .map(|s| s.name.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let cells: Vec<Vec<String>> = w
+            .signals
+            .iter()
+            .map(|s| {
+                s.values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| match &s.expected {
+                        Some(e) if e[i] != *v => format!("{v}[{}]", e[i]),
+                        _ => v.clone(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let col_w: Vec<usize> = (0..w.times.len())
+            .map(|i| {
+                cells
+                    .iter()
+                    .map(|c| c[i].len())
+                    .chain(std::iter::once(w.times[i].to_string().len()))
+                    .max()
+                    .unwrap_or(1)
+            })
+            .collect();
+        let mut head = format!("  {:name_w$}", "time");
+        for (i, t) in w.times.iter().enumerate() {
+            let _ = write!(head, "  {:>width$}", t, width = col_w[i]);
+        }
+        let _ = writeln!(out, "{head}");
+        for (s, c) in w.signals.iter().zip(&cells) {
+            let mut line = format!("  {:name_w$}", s.name);
+            for (i, v) in c.iter().enumerate() {
+                let _ = write!(line, "  {:>width$}", v, width = col_w[i]);
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out
+}
+
+/// The trace of a VerilogEval v2 problem's testbench on a candidate file: the candidate as it
+/// is (suspects point into it), the testbench and the reference written to `work`, the
+/// instances the suite's testbenches hold (`top_module1`, `good1`).
+pub fn suite_options(
+    problem: &crate::suite::Problem,
+    candidate: &Path,
+    work: &Path,
+) -> Result<TraceOptions, TraceError> {
+    if problem.candidate_prefix.is_some() || problem.judging != crate::suite::Judging::Mismatches {
+        return Err(TraceError::Usage(format!(
+            "{}: trace reads VerilogEval v2 problems (a reference instance beside the candidate)",
+            problem.id
+        )));
+    }
+    let write = |name: &str, text: &str| -> Result<PathBuf, TraceError> {
+        let p = work.join(name);
+        std::fs::write(&p, text).map_err(|source| TraceError::Io {
+            path: p.clone(),
+            source,
+        })?;
+        Ok(p)
+    };
+    let tb = write(&format!("{}_test.sv", problem.id), &problem.testbench)?;
+    let mut sources = vec![candidate.to_path_buf(), tb];
+    for (name, text) in &problem.support {
+        sources.push(write(name, text)?);
+    }
+    let design = Design {
+        sources,
+        top: Some(problem.tb_top.clone()),
+        extra_args: vec!["-Wno-timescale".to_string()],
+        ..Design::default()
+    };
+    let mut o = TraceOptions::new(design, "top_module1", "good1");
+    o.dut_module = Some(problem.dut_module.clone());
+    Ok(o)
+}

@@ -1,0 +1,331 @@
+//! Dynamic backward slices and spectrum scores.
+//!
+//! The slice of an output at a time is the set of statements that ran and fed its value: for
+//! a combinational writer (a continuous assignment, a combinational block, a port connection)
+//! the writers whose guards held at that time, then what they read at the same time; for a
+//! register, the writers that ran at the last edge of their block at or before that time
+//! (guards evaluated with the values just before the edge — what the block saw — except the
+//! edge's own signals), then what they read just before that edge, one register step deeper.
+//! A register that held its value is followed back to the edge that last wrote it. The
+//! conditions that were evaluated on the way (whether or not they let the write through) are
+//! in the slice too, with what they read: a condition that wrongly blocked a write is a
+//! suspect. A condition that cannot be evaluated (an X, an expression not modelled) counts as
+//! holding: statements are never dropped on a guess.
+//!
+//! Each statement is then scored over the failing and passing observations by a spectrum
+//! formula ([`Formula`]).
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::design::{FCond, FProcess, Flat};
+use super::logic::{self, Env, V};
+use super::wave::Waves;
+
+/// A set of statement indices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bits(Vec<u64>);
+
+impl Bits {
+    pub fn new(n: usize) -> Bits {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+    pub fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+    pub fn has(&self, i: usize) -> bool {
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+    fn union(&mut self, o: &Bits) {
+        for (a, b) in self.0.iter_mut().zip(&o.0) {
+            *a |= *b;
+        }
+    }
+}
+
+/// How values are read for an evaluation: at the end of a time step, or just before an edge
+/// (the edge's own signals excepted).
+struct At<'a> {
+    waves: &'a Waves,
+    flat: &'a Flat,
+    scope: &'a str,
+    ti: u32,
+    before_edge: Option<&'a [String]>,
+}
+
+impl Env for At<'_> {
+    fn value(&self, name: &str) -> Option<V> {
+        let full = format!("{}.{name}", self.scope);
+        if let Some(v) = self.flat.params.get(&full) {
+            return Some(*v);
+        }
+        let ti = match self.before_edge {
+            Some(own) if !own.contains(&full) => self.ti.checked_sub(1)?,
+            _ => self.ti,
+        };
+        self.waves.value(&full, ti)
+    }
+}
+
+pub struct Slicer<'a> {
+    flat: &'a Flat,
+    waves: &'a Waves,
+    /// Register steps followed back.
+    pub depth: u32,
+    /// Edges of each clocked block, sorted.
+    edges: Vec<Vec<u32>>,
+    memo: HashMap<(String, u32, u32), Rc<Bits>>,
+    cond_memo: HashMap<(usize, u32, bool), Option<bool>>,
+}
+
+/// How far back a held register is followed, in edges of its block.
+const HOLD_SEARCH: usize = 64;
+
+impl<'a> Slicer<'a> {
+    pub fn new(flat: &'a Flat, waves: &'a Waves, depth: u32) -> Slicer<'a> {
+        let edges = flat
+            .processes
+            .iter()
+            .map(|p| match p {
+                FProcess::Clocked(ev) => {
+                    let mut v: Vec<u32> = ev
+                        .iter()
+                        .flat_map(|(pos, s)| waves.edges(s, *pos))
+                        .collect();
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                }
+                _ => Vec::new(),
+            })
+            .collect();
+        Slicer {
+            flat,
+            waves,
+            depth,
+            edges,
+            memo: HashMap::new(),
+            cond_memo: HashMap::new(),
+        }
+    }
+
+    /// Whether condition `c` held (its own outcome, not its guards') at `ti`.
+    fn cond_value(&mut self, c: usize, ti: u32, before_edge: bool) -> Option<bool> {
+        if let Some(v) = self.cond_memo.get(&(c, ti, before_edge)) {
+            return *v;
+        }
+        let s = &self.flat.stmts[c];
+        let own: Vec<String> = match s.process.map(|p| &self.flat.processes[p]) {
+            Some(FProcess::Clocked(ev)) if before_edge => {
+                ev.iter().map(|(_, n)| n.clone()).collect()
+            }
+            _ => Vec::new(),
+        };
+        let env = At {
+            waves: self.waves,
+            flat: self.flat,
+            scope: &s.scope,
+            ti,
+            before_edge: before_edge.then_some(&own[..]),
+        };
+        let r = match &s.cond {
+            None => None,
+            Some(FCond::If(e)) => e
+                .as_ref()
+                .and_then(|e| logic::eval(e, &env))
+                .and_then(|v| v.truth()),
+            Some(FCond::CaseArm {
+                expr,
+                arms,
+                index,
+                wildcard,
+            }) => (|| {
+                let v = logic::eval(expr.as_ref()?, &env)?;
+                let mut chosen = None;
+                'arms: for (k, arm) in arms.iter().enumerate() {
+                    match arm {
+                        None => {}
+                        Some(items) => {
+                            for it in items {
+                                let iv = logic::eval(it.as_ref()?, &env)?;
+                                if logic::case_matches(v, iv, *wildcard)? {
+                                    chosen = Some(k);
+                                    break 'arms;
+                                }
+                            }
+                        }
+                    }
+                }
+                let chosen = chosen.or_else(|| arms.iter().position(|a| a.is_none()));
+                Some(chosen == Some(*index))
+            })(),
+        };
+        self.cond_memo.insert((c, ti, before_edge), r);
+        r
+    }
+
+    /// The guards of statement `i` evaluated in order: (whether it ran, the conditions that
+    /// were evaluated).
+    fn ran(&mut self, i: usize, ti: u32, before_edge: bool) -> (bool, Vec<usize>) {
+        let guards = self.flat.stmts[i].guards.clone();
+        let mut seen = Vec::new();
+        for (c, want) in guards {
+            seen.push(c);
+            if let Some(v) = self.cond_value(c, ti, before_edge)
+                && v != want
+            {
+                return (false, seen);
+            }
+        }
+        (true, seen)
+    }
+
+    /// The slice of signal `name` at time index `ti`, `depth` register steps left.
+    pub fn signal(&mut self, name: &str, ti: u32, depth: u32) -> Rc<Bits> {
+        let key = (name.to_string(), ti, depth);
+        if let Some(b) = self.memo.get(&key) {
+            return b.clone();
+        }
+        let n = self.flat.stmts.len();
+        // a combinational loop meets itself empty
+        self.memo.insert(key.clone(), Rc::new(Bits::new(n)));
+        let mut out = Bits::new(n);
+        let writers = self.flat.writers.get(name).cloned().unwrap_or_default();
+        let mut clocked: Vec<usize> = Vec::new();
+        for w in writers {
+            let p = self.flat.stmts[w].process;
+            match p.map(|p| &self.flat.processes[p]) {
+                Some(FProcess::Clocked(_)) => clocked.push(w),
+                _ => {
+                    let (ran, conds) = self.ran(w, ti, false);
+                    for c in conds {
+                        self.add(&mut out, c, ti, depth);
+                    }
+                    if ran {
+                        self.add(&mut out, w, ti, depth);
+                    }
+                }
+            }
+        }
+        if !clocked.is_empty() && depth > 0 {
+            let mut by_process: HashMap<usize, Vec<usize>> = HashMap::new();
+            for w in clocked {
+                if let Some(p) = self.flat.stmts[w].process {
+                    by_process.entry(p).or_default().push(w);
+                }
+            }
+            for (p, ws) in by_process {
+                let edges = &self.edges[p];
+                let last = edges.partition_point(|e| *e <= ti);
+                let recent: Vec<u32> = edges[..last]
+                    .iter()
+                    .rev()
+                    .take(HOLD_SEARCH)
+                    .copied()
+                    .collect();
+                for e in recent {
+                    let mut any = false;
+                    for &w in &ws {
+                        let (ran, conds) = self.ran(w, e, true);
+                        for c in conds {
+                            self.add_before_edge(&mut out, c, e, depth - 1);
+                        }
+                        if ran {
+                            any = true;
+                            self.add_before_edge(&mut out, w, e, depth - 1);
+                        }
+                    }
+                    if any {
+                        break;
+                    }
+                }
+            }
+        }
+        let out = Rc::new(out);
+        self.memo.insert(key, out.clone());
+        out
+    }
+
+    /// Statement `i` and the slices of what it reads at `ti`.
+    fn add(&mut self, out: &mut Bits, i: usize, ti: u32, depth: u32) {
+        if out.has(i) {
+            return;
+        }
+        out.set(i);
+        for r in self.flat.stmts[i].reads.clone() {
+            let s = self.signal(&r, ti, depth);
+            out.union(&s);
+        }
+    }
+
+    /// Statement `i` of a clocked block that ran at edge `e`: what it read just before.
+    fn add_before_edge(&mut self, out: &mut Bits, i: usize, e: u32, depth: u32) {
+        if out.has(i) {
+            return;
+        }
+        out.set(i);
+        let own: Vec<String> = match self.flat.stmts[i].process.map(|p| &self.flat.processes[p]) {
+            Some(FProcess::Clocked(ev)) => ev.iter().map(|(_, n)| n.clone()).collect(),
+            _ => Vec::new(),
+        };
+        for r in self.flat.stmts[i].reads.clone() {
+            let at = if own.contains(&r) {
+                e
+            } else {
+                e.saturating_sub(1)
+            };
+            let s = self.signal(&r, at, depth);
+            out.union(&s);
+        }
+    }
+}
+
+/// Spectrum formulas: `ef`/`ep` failing/passing observations whose slice holds the statement,
+/// `f`/`p` all failing/passing observations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Formula {
+    Ochiai,
+    Tarantula,
+    Dstar,
+    Op2,
+    Jaccard,
+}
+
+impl Formula {
+    pub const ALL: [Formula; 5] = [
+        Formula::Ochiai,
+        Formula::Tarantula,
+        Formula::Dstar,
+        Formula::Op2,
+        Formula::Jaccard,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Formula::Ochiai => "ochiai",
+            Formula::Tarantula => "tarantula",
+            Formula::Dstar => "dstar",
+            Formula::Op2 => "op2",
+            Formula::Jaccard => "jaccard",
+        }
+    }
+
+    pub fn score(self, ef: f64, ep: f64, f: f64, p: f64) -> f64 {
+        let nf = f - ef;
+        if ef == 0.0 {
+            return 0.0;
+        }
+        match self {
+            Formula::Ochiai => ef / (f * (ef + ep)).sqrt(),
+            Formula::Tarantula => {
+                let fr = ef / f.max(1.0);
+                let pr = if p > 0.0 { ep / p } else { 0.0 };
+                fr / (fr + pr)
+            }
+            Formula::Dstar => ef * ef / (ep + nf).max(0.5),
+            Formula::Op2 => ef - ep / (p + 1.0),
+            Formula::Jaccard => ef / (f + ep),
+        }
+    }
+}
