@@ -31,6 +31,7 @@ pub enum FCond {
 pub struct FStmt {
     pub file: PathBuf,
     pub line: u32,
+    pub column: u32,
     pub text: String,
     pub kind: StmtKind,
     /// The instance path it lives in (`tb.dut.sub`); names in its expressions are relative.
@@ -213,6 +214,7 @@ fn add_module(lib: &Library, flat: &mut Flat, module: &str, path: &str, depth: u
         flat.stmts.push(FStmt {
             file: file.clone(),
             line: s.line,
+            column: s.column,
             text: s.text.clone(),
             kind: s.kind,
             scope: path.to_string(),
@@ -294,6 +296,7 @@ fn coarse(flat: &mut Flat, body: &str, file: &Path, first_line: u32, path: &str)
             flat.stmts.push(FStmt {
                 file: file.to_path_buf(),
                 line: number,
+                column: 1,
                 text: t.to_string(),
                 kind: StmtKind::Condition,
                 scope: path.to_string(),
@@ -315,6 +318,7 @@ fn coarse(flat: &mut Flat, body: &str, file: &Path, first_line: u32, path: &str)
             flat.stmts.push(FStmt {
                 file: file.to_path_buf(),
                 line: number,
+                column: 1,
                 text: t.to_string(),
                 kind: StmtKind::Assign,
                 scope: path.to_string(),

@@ -466,13 +466,19 @@ pub fn time_text(t: u64, timescale: &str) -> String {
     }
 }
 
-/// Per-statement counts and distances, ready to be ranked by any formula.
+/// Counts per source statement (one per file, line and column: a module's statement runs once
+/// per instance, and is counted in an observation when any instance of it is in the slice),
+/// and distances, ready to be ranked by any formula; a line's suspect is its best statement.
 struct Ranked<'a> {
     flat: &'a Flat,
+    lines: Vec<(PathBuf, u32, u32)>,
+    /// The statements (instances) of each source statement.
+    members: Vec<Vec<usize>>,
     ef: Vec<f64>,
     ep: Vec<f64>,
     f: f64,
     p: f64,
+    /// Per statement.
     distance: Vec<u32>,
     cone_lines: Vec<String>,
     dut_prefix: String,
@@ -489,14 +495,35 @@ fn rank<'a>(
     (dp, rp): (&str, &str),
 ) -> Ranked<'a> {
     let n = flat.stmts.len();
+    let mut index: HashMap<(PathBuf, u32, u32), usize> = HashMap::new();
+    let mut lines = Vec::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    let mut line_of = Vec::with_capacity(n);
+    for (i, s) in flat.stmts.iter().enumerate() {
+        let key = (s.file.clone(), s.line, s.column);
+        let l = *index.entry(key.clone()).or_insert_with(|| {
+            lines.push(key);
+            members.push(Vec::new());
+            lines.len() - 1
+        });
+        members[l].push(i);
+        line_of.push(l);
+    }
     let mut slicer = Slicer::new(flat, waves, opts.depth);
-    let (mut ef, mut ep) = (vec![0.0; n], vec![0.0; n]);
+    let (mut ef, mut ep) = (vec![0.0; lines.len()], vec![0.0; lines.len()]);
     let (mut f, mut p) = (0.0, 0.0);
+    let mut hit = vec![false; lines.len()];
     for (k, ti, fails) in observations {
         let s = slicer.signal(&format!("{dp}{}", outputs[*k]), *ti, opts.depth);
-        let counts = if *fails { &mut ef } else { &mut ep };
-        for (i, c) in counts.iter_mut().enumerate() {
+        hit.iter_mut().for_each(|h| *h = false);
+        for (i, l) in line_of.iter().enumerate() {
             if s.has(i) {
+                hit[*l] = true;
+            }
+        }
+        let counts = if *fails { &mut ef } else { &mut ep };
+        for (c, h) in counts.iter_mut().zip(&hit) {
+            if *h {
                 *c += 1.0;
             }
         }
@@ -544,6 +571,8 @@ fn rank<'a>(
     }
     Ranked {
         flat,
+        lines,
+        members,
         ef,
         ep,
         f,
@@ -575,61 +604,53 @@ impl Ranked<'_> {
     }
 
     fn suspects(&self, formula: Formula, top: usize) -> Vec<Suspect> {
-        struct Best {
-            score: f64,
-            class: u8,
-            distance: u32,
-            stmt: usize,
-            signals: BTreeSet<String>,
-        }
-        // the best statement of each line
-        let mut lines: HashMap<(PathBuf, u32), Best> = HashMap::new();
-        for (i, s) in self.flat.stmts.iter().enumerate() {
-            let class = self.class(i);
-            if self.ef[i] == 0.0 && class != 0 {
+        // the best source statement of each line: (statement, class, score, distance, shown)
+        let mut best: HashMap<(PathBuf, u32), (usize, u8, f64, u32, usize)> = HashMap::new();
+        for (l, ms) in self.members.iter().enumerate() {
+            let shown = ms
+                .iter()
+                .copied()
+                .min_by_key(|i| (self.class(*i), self.distance[*i]))
+                .expect("a statement has an instance");
+            let class = self.class(shown);
+            if self.ef[l] == 0.0 && class != 0 {
                 continue;
             }
-            let score = formula.score(self.ef[i], self.ep[i], self.f, self.p);
-            let signals = s
-                .reads
+            let score = formula.score(self.ef[l], self.ep[l], self.f, self.p);
+            let distance = ms
                 .iter()
-                .chain(&s.writes)
-                .map(|n| n.strip_prefix(&self.dut_prefix).unwrap_or(n).to_string());
-            let e = lines.entry((s.file.clone(), s.line)).or_insert(Best {
-                score: f64::MIN,
-                class: u8::MAX,
-                distance: u32::MAX,
-                stmt: i,
-                signals: BTreeSet::new(),
-            });
-            e.signals.extend(signals);
-            let key = |c: u8, sc: f64, d: u32| (std::cmp::Reverse(c), sc, std::cmp::Reverse(d));
-            if key(class, score, self.distance[i]) > key(e.class, e.score, e.distance) {
-                e.score = score;
-                e.class = class;
-                e.distance = self.distance[i];
-                e.stmt = i;
+                .map(|i| self.distance[*i])
+                .min()
+                .unwrap_or(u32::MAX);
+            let cand = (l, class, score, distance, shown);
+            let (file, line, _) = self.lines[l].clone();
+            let order = |x: &(usize, u8, f64, u32, usize)| {
+                (std::cmp::Reverse(x.1), x.2, std::cmp::Reverse(x.3))
+            };
+            match best.get(&(file.clone(), line)) {
+                Some(b) if order(b) >= order(&cand) => {}
+                _ => {
+                    best.insert((file, line), cand);
+                }
             }
         }
-        let mut v: Vec<((PathBuf, u32), Best)> = lines.into_iter().collect();
-        v.sort_by(|(ka, a), (kb, b)| {
-            a.class
-                .cmp(&b.class)
-                .then(b.score.total_cmp(&a.score))
-                .then(a.distance.cmp(&b.distance))
-                .then(ka.cmp(kb))
+        let mut v: Vec<(usize, u8, f64, u32, usize)> = best.into_values().collect();
+        v.sort_by(|a, b| {
+            a.1.cmp(&b.1)
+                .then(b.2.total_cmp(&a.2))
+                .then(a.3.cmp(&b.3))
+                .then(self.lines[a.0].cmp(&self.lines[b.0]))
         });
         v.into_iter()
             .take(top)
-            .map(|((file, line), b)| {
-                let i = b.stmt;
+            .map(|(l, _, score, distance, i)| {
                 let s = &self.flat.stmts[i];
                 let mut reason = format!(
                     "ran in {} of {} failing and {} of {} passing observations",
-                    self.ef[i], self.f, self.ep[i], self.p
+                    self.ef[l], self.f, self.ep[l], self.p
                 );
-                if b.distance != u32::MAX {
-                    reason.push_str(&format!("; {} step(s) from a failing output", b.distance));
+                if distance != u32::MAX {
+                    reason.push_str(&format!("; {distance} step(s) from a failing output"));
                 }
                 for w in &s.writes {
                     if let Some((d, r)) = self.widths.get(w) {
@@ -639,12 +660,27 @@ impl Ranked<'_> {
                         );
                     }
                 }
+                let (file, line, _) = self.lines[l].clone();
+                let signals: BTreeSet<String> = self
+                    .members
+                    .iter()
+                    .zip(&self.lines)
+                    .filter(|(_, (f, ln, _))| *f == file && *ln == line)
+                    .flat_map(|(ms, _)| ms)
+                    .flat_map(|m| {
+                        self.flat.stmts[*m]
+                            .reads
+                            .iter()
+                            .chain(&self.flat.stmts[*m].writes)
+                    })
+                    .map(|n| n.strip_prefix(&self.dut_prefix).unwrap_or(n).to_string())
+                    .collect();
                 Suspect {
                     file,
                     line,
-                    score: (b.score.max(0.0) * 1000.0).round() / 1000.0,
+                    score: (score.max(0.0) * 1000.0).round() / 1000.0,
                     statement: s.text.clone(),
-                    signals: b.signals.into_iter().collect(),
+                    signals: signals.into_iter().collect(),
                     reason,
                 }
             })
