@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 per=${1:-4}
 dataset=${2:-../shared/benchmarks/verilog-eval-v2/dataset_spec-to-rtl}
 limit=${3:-100000}
-bin=$PWD/target/release/rtlsmith
+bin=${RTLSMITH_BIN:-$PWD/target/release/rtlsmith}
 [ -x "$bin" ] || cargo build --release --locked
 [ -d "$dataset" ] || { echo "bench-trace: no dataset at $dataset" >&2; exit 2; }
 dataset=$(cd "$dataset" && pwd)
@@ -64,10 +64,14 @@ killed = [(t, m, r) for t, m, r in results if r["verdict"] == "fail"]
 survived = sum(1 for _, _, r in results if r["verdict"] == "pass")
 other = [(t, m, r) for t, m, r in results if r["verdict"] not in ("fail", "pass")]
 ks = (1, 3, 5)
+def covers(entry, m):
+    # "file:line-end": the mutated line within a suspect statement's lines
+    f, _, span = entry.rpartition(":")
+    a, _, b = span.partition("-")
+    return f == m["path"] and int(a) <= m["line"] <= int(b or a)
 def rank(r, m, formula):
-    want = f'{m["path"]}:{m["line"]}'
     order = r.get("rankings", {}).get(formula, [])
-    return order.index(want) + 1 if want in order else None
+    return next((i + 1 for i, e in enumerate(order) if covers(e, m)), None)
 formulas = sorted({f for _, _, r in killed for f in r.get("rankings", {})})
 print(f"bench-trace: {len(refs)} references, {len(errata)} errata left out, {len(todo)} mutants; "
       f"killed {len(killed)}, survived {survived}, other {len(other)}")
@@ -80,7 +84,7 @@ for k in ks:
     tot = 0.0
     for _, m, r in killed:
         cone = r.get("static_cone", [])
-        if f'{m["path"]}:{m["line"]}' in cone:
+        if any(covers(e, m) for e in cone):
             tot += min(1.0, k / len(cone))
     base.append(100.0 * tot / max(1, len(killed)))
 print(f"  {'random cone':<10} top-1 {base[0]:5.1f}%  top-3 {base[1]:5.1f}%  top-5 {base[2]:5.1f}%  (expected value)")
@@ -90,6 +94,8 @@ if ms:
     ms_sorted = sorted(ms)
     print(f"  analysis beyond simulation: mean {sum(ms)/len(ms):.1f} ms, p95 {ms_sorted[int(0.95*(len(ms)-1))]:.1f} ms, "
           f"max {ms_sorted[-1]:.1f} ms (simulation mean {sum(sim)/len(sim):.2f} s)")
+slow = sorted(((r["analysis_ms"], t) for t, _, r in killed), reverse=True)[:3]
+print("  slowest: " + ", ".join(f"{t} {ms:.0f} ms" for ms, t in slow))
 by_op = {}
 for _, m, r in killed:
     by_op.setdefault(m["operator"], []).append(rank(r, m, "ochiai"))

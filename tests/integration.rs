@@ -23,3 +23,5 @@ mod prompts;
 mod reports;
 #[path = "integration/spec.rs"]
 mod spec;
+#[path = "integration/trace.rs"]
+mod trace;

@@ -84,6 +84,8 @@ pub struct Stmt {
     /// 1-based line and column in the file.
     pub line: u32,
     pub column: u32,
+    /// The line of its last token (a statement may span lines).
+    pub end_line: u32,
     pub text: String,
     /// The `always`/`initial` block it is in (index into [`ModuleGraph::processes`]).
     pub process: Option<usize>,
@@ -319,10 +321,15 @@ fn stmt(tree: &SyntaxTree, text: &str, node: RefNode, kind: StmtKind) -> Stmt {
     let line_start = text[..span.start.min(text.len())]
         .rfind('\n')
         .map_or(0, |i| i + 1);
+    let end_line = span.line
+        + text
+            .get(span.start..span.end)
+            .map_or(0, |t| t.matches('\n').count() as u32);
     Stmt {
         kind,
         line: span.line,
         column: (span.start - line_start + 1) as u32,
+        end_line,
         text: written.unwrap_or_else(|| span.tokens.join(" ")),
         process: None,
         guards: Vec::new(),
@@ -512,6 +519,16 @@ fn one_module(tree: &SyntaxTree, text: &str, node: RefNode, known: &[Module]) ->
                 | RefNode::InoutDeclaration(_)
                 | RefNode::NetDeclaration(_)
                 | RefNode::DataDeclaration(_) => declaration(&mut g, tree, text, n.clone()),
+                RefNode::ParamAssignment(x) => {
+                    // a parameter's value is a constant assignment (`localparam B = 2'd1;`)
+                    let s = stmt(tree, text, n.clone(), StmtKind::Assign);
+                    let w = idents(tree, RefNode::ParameterIdentifier(&x.nodes.0));
+                    let r: Vec<String> = idents(tree, n.clone())
+                        .into_iter()
+                        .filter(|i| !w.contains(i))
+                        .collect();
+                    g.statement(s, &r, &w, &[]);
+                }
                 RefNode::NetAssignment(x) => {
                     let s = stmt(tree, text, n.clone(), StmtKind::Assign);
                     let w = idents(tree, RefNode::NetLvalue(&x.nodes.0));

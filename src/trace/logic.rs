@@ -51,10 +51,7 @@ impl V {
             return None;
         }
         let d = digits.as_bytes();
-        let fill = match d.first() {
-            Some(b'x' | b'X' | b'z' | b'Z') if d.len() < width as usize => true,
-            _ => false,
-        };
+        let fill = matches!(d.first(), Some(b'x' | b'X' | b'z' | b'Z') if d.len() < width as usize);
         let mut out = V::known(width, 0);
         for bit in 0..width {
             let from_right = bit as usize;

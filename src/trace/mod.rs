@@ -92,6 +92,8 @@ pub struct Suspect {
     pub file: PathBuf,
     /// 1-based.
     pub line: u32,
+    /// The statement's last line (it may span several).
+    pub end_line: u32,
     pub score: f64,
     pub statement: String,
     pub signals: Vec<String>,
@@ -138,10 +140,10 @@ pub struct TraceReport {
     pub sim_seconds: f64,
     /// Time spent after the simulation (reading the VCD, slicing, scoring).
     pub analysis_ms: f64,
-    /// Every formula's ranking, as "file:line" (with `all_rankings`).
+    /// Every formula's ranking, as "file:line-end_line" (with `all_rankings`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub rankings: BTreeMap<&'static str, Vec<String>>,
-    /// The static cone of the failing outputs, as "file:line" (with `all_rankings`).
+    /// The static cone of the failing outputs, as "file:line-end_line" (with `all_rankings`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub static_cone: Vec<String>,
 }
@@ -429,7 +431,7 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
                 ranked
                     .suspects(f, usize::MAX)
                     .iter()
-                    .map(|s| format!("{}:{}", s.file.display(), s.line))
+                    .map(|s| format!("{}:{}-{}", s.file.display(), s.line, s.end_line))
                     .collect(),
             );
         }
@@ -566,7 +568,12 @@ fn rank<'a>(
     let mut cone: BTreeSet<String> = BTreeSet::new();
     for (i, s) in flat.stmts.iter().enumerate() {
         if distance[i] != u32::MAX {
-            cone.insert(format!("{}:{}", s.file.display(), s.line));
+            cone.insert(format!(
+                "{}:{}-{}",
+                s.file.display(),
+                s.line,
+                s.end_line.max(s.line)
+            ));
         }
     }
     Ranked {
@@ -605,7 +612,8 @@ impl Ranked<'_> {
 
     fn suspects(&self, formula: Formula, top: usize) -> Vec<Suspect> {
         // the best source statement of each line: (statement, class, score, distance, shown)
-        let mut best: HashMap<(PathBuf, u32), (usize, u8, f64, u32, usize)> = HashMap::new();
+        type Candidate = (usize, u8, f64, u32, usize);
+        let mut best: HashMap<(PathBuf, u32), Candidate> = HashMap::new();
         for (l, ms) in self.members.iter().enumerate() {
             let shown = ms
                 .iter()
@@ -624,9 +632,7 @@ impl Ranked<'_> {
                 .unwrap_or(u32::MAX);
             let cand = (l, class, score, distance, shown);
             let (file, line, _) = self.lines[l].clone();
-            let order = |x: &(usize, u8, f64, u32, usize)| {
-                (std::cmp::Reverse(x.1), x.2, std::cmp::Reverse(x.3))
-            };
+            let order = |x: &Candidate| (std::cmp::Reverse(x.1), x.2, std::cmp::Reverse(x.3));
             match best.get(&(file.clone(), line)) {
                 Some(b) if order(b) >= order(&cand) => {}
                 _ => {
@@ -634,7 +640,7 @@ impl Ranked<'_> {
                 }
             }
         }
-        let mut v: Vec<(usize, u8, f64, u32, usize)> = best.into_values().collect();
+        let mut v: Vec<Candidate> = best.into_values().collect();
         v.sort_by(|a, b| {
             a.1.cmp(&b.1)
                 .then(b.2.total_cmp(&a.2))
@@ -678,6 +684,7 @@ impl Ranked<'_> {
                 Suspect {
                     file,
                     line,
+                    end_line: s.end_line.max(line),
                     score: (score.max(0.0) * 1000.0).round() / 1000.0,
                     statement: s.text.clone(),
                     signals: signals.into_iter().collect(),

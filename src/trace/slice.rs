@@ -74,7 +74,13 @@ pub struct Slicer<'a> {
     pub depth: u32,
     /// Edges of each clocked block, sorted.
     edges: Vec<Vec<u32>>,
-    memo: HashMap<(String, u32, u32), Rc<Bits>>,
+    /// Signal names interned: name → id; per statement what it reads; per signal its writers;
+    /// per block its event signals.
+    ids: HashMap<String, u32>,
+    reads: Vec<Vec<u32>>,
+    writers: Vec<Vec<usize>>,
+    events: Vec<Vec<u32>>,
+    memo: HashMap<(u32, u32, u32), Rc<Bits>>,
     cond_memo: HashMap<(usize, u32, bool), Option<bool>>,
 }
 
@@ -99,11 +105,44 @@ impl<'a> Slicer<'a> {
                 _ => Vec::new(),
             })
             .collect();
+        let mut ids: HashMap<String, u32> = HashMap::new();
+        let id = |n: &str, ids: &mut HashMap<String, u32>| -> u32 {
+            let next = ids.len() as u32;
+            *ids.entry(n.to_string()).or_insert(next)
+        };
+        let reads: Vec<Vec<u32>> = flat
+            .stmts
+            .iter()
+            .map(|s| s.reads.iter().map(|r| id(r, &mut ids)).collect())
+            .collect();
+        let events: Vec<Vec<u32>> = flat
+            .processes
+            .iter()
+            .map(|p| match p {
+                FProcess::Clocked(ev) => ev.iter().map(|(_, n)| id(n, &mut ids)).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        for s in &flat.stmts {
+            for w in &s.writes {
+                id(w, &mut ids);
+            }
+        }
+        let mut writers = vec![Vec::new(); ids.len()];
+        for (i, s) in flat.stmts.iter().enumerate() {
+            for w in &s.writes {
+                writers[ids[w] as usize].push(i);
+            }
+        }
         Slicer {
             flat,
             waves,
             depth,
             edges,
+            ids,
+            reads,
+            writers,
+            events,
             memo: HashMap::new(),
             cond_memo: HashMap::new(),
         }
@@ -143,15 +182,12 @@ impl<'a> Slicer<'a> {
                 let v = logic::eval(expr.as_ref()?, &env)?;
                 let mut chosen = None;
                 'arms: for (k, arm) in arms.iter().enumerate() {
-                    match arm {
-                        None => {}
-                        Some(items) => {
-                            for it in items {
-                                let iv = logic::eval(it.as_ref()?, &env)?;
-                                if logic::case_matches(v, iv, *wildcard)? {
-                                    chosen = Some(k);
-                                    break 'arms;
-                                }
+                    if let Some(items) = arm {
+                        for it in items {
+                            let iv = logic::eval(it.as_ref()?, &env)?;
+                            if logic::case_matches(v, iv, *wildcard)? {
+                                chosen = Some(k);
+                                break 'arms;
                             }
                         }
                     }
@@ -167,9 +203,9 @@ impl<'a> Slicer<'a> {
     /// The guards of statement `i` evaluated in order: (whether it ran, the conditions that
     /// were evaluated).
     fn ran(&mut self, i: usize, ti: u32, before_edge: bool) -> (bool, Vec<usize>) {
-        let guards = self.flat.stmts[i].guards.clone();
         let mut seen = Vec::new();
-        for (c, want) in guards {
+        for k in 0..self.flat.stmts[i].guards.len() {
+            let (c, want) = self.flat.stmts[i].guards[k];
             seen.push(c);
             if let Some(v) = self.cond_value(c, ti, before_edge)
                 && v != want
@@ -182,17 +218,24 @@ impl<'a> Slicer<'a> {
 
     /// The slice of signal `name` at time index `ti`, `depth` register steps left.
     pub fn signal(&mut self, name: &str, ti: u32, depth: u32) -> Rc<Bits> {
-        let key = (name.to_string(), ti, depth);
+        match self.ids.get(name) {
+            Some(id) => self.slice(*id, ti, depth),
+            None => Rc::new(Bits::new(self.flat.stmts.len())),
+        }
+    }
+
+    fn slice(&mut self, id: u32, ti: u32, depth: u32) -> Rc<Bits> {
+        let key = (id, ti, depth);
         if let Some(b) = self.memo.get(&key) {
             return b.clone();
         }
         let n = self.flat.stmts.len();
         // a combinational loop meets itself empty
-        self.memo.insert(key.clone(), Rc::new(Bits::new(n)));
+        self.memo.insert(key, Rc::new(Bits::new(n)));
         let mut out = Bits::new(n);
-        let writers = self.flat.writers.get(name).cloned().unwrap_or_default();
         let mut clocked: Vec<usize> = Vec::new();
-        for w in writers {
+        for k in 0..self.writers[id as usize].len() {
+            let w = self.writers[id as usize][k];
             let p = self.flat.stmts[w].process;
             match p.map(|p| &self.flat.processes[p]) {
                 Some(FProcess::Clocked(_)) => clocked.push(w),
@@ -208,10 +251,13 @@ impl<'a> Slicer<'a> {
             }
         }
         if !clocked.is_empty() && depth > 0 {
-            let mut by_process: HashMap<usize, Vec<usize>> = HashMap::new();
+            let mut by_process: Vec<(usize, Vec<usize>)> = Vec::new();
             for w in clocked {
                 if let Some(p) = self.flat.stmts[w].process {
-                    by_process.entry(p).or_default().push(w);
+                    match by_process.iter_mut().find(|(q, _)| *q == p) {
+                        Some((_, ws)) => ws.push(w),
+                        None => by_process.push((p, vec![w])),
+                    }
                 }
             }
             for (p, ws) in by_process {
@@ -252,29 +298,32 @@ impl<'a> Slicer<'a> {
             return;
         }
         out.set(i);
-        for r in self.flat.stmts[i].reads.clone() {
-            let s = self.signal(&r, ti, depth);
+        for k in 0..self.reads[i].len() {
+            let r = self.reads[i][k];
+            let s = self.slice(r, ti, depth);
             out.union(&s);
         }
     }
 
-    /// Statement `i` of a clocked block that ran at edge `e`: what it read just before.
+    /// Statement `i` of a clocked block that ran at edge `e`: what it read just before (the
+    /// edge's own signals at the edge).
     fn add_before_edge(&mut self, out: &mut Bits, i: usize, e: u32, depth: u32) {
         if out.has(i) {
             return;
         }
         out.set(i);
-        let own: Vec<String> = match self.flat.stmts[i].process.map(|p| &self.flat.processes[p]) {
-            Some(FProcess::Clocked(ev)) => ev.iter().map(|(_, n)| n.clone()).collect(),
-            _ => Vec::new(),
-        };
-        for r in self.flat.stmts[i].reads.clone() {
+        let own = self.flat.stmts[i]
+            .process
+            .map(|p| self.events[p].clone())
+            .unwrap_or_default();
+        for k in 0..self.reads[i].len() {
+            let r = self.reads[i][k];
             let at = if own.contains(&r) {
                 e
             } else {
                 e.saturating_sub(1)
             };
-            let s = self.signal(&r, at, depth);
+            let s = self.slice(r, at, depth);
             out.union(&s);
         }
     }
