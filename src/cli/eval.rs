@@ -62,6 +62,10 @@ pub struct EvalArgs {
     /// still remembered, to schedule the longest jobs first)
     #[arg(long)]
     pub no_cache: bool,
+    /// Trace every sample that ran and mismatched (VerilogEval v2): its top suspects go on its
+    /// result line and into report.md
+    #[arg(long)]
+    pub trace: bool,
     /// Where verdicts and durations are cached (default: $XDG_CACHE_HOME/rtlsmith or ~/.cache/rtlsmith)
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
@@ -268,6 +272,7 @@ pub async fn run(a: EvalArgs) -> Result<ExitCode, AppError> {
             .clone()
             .or_else(rtlsmith::util::default_cache_dir),
         reuse_verdicts: !a.no_cache,
+        trace: a.trace,
     };
     println!(
         "eval: {} {} ({} problems) on {} → {}",

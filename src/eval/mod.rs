@@ -29,9 +29,10 @@ pub mod options;
 mod phases;
 pub mod report;
 pub mod rundir;
+pub mod tracing;
 pub mod verdict;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -292,6 +293,25 @@ pub async fn run(
     }
     run.cache.durations.save();
     let _ = std::fs::remove_dir_all(&run.scratch);
+    if opts.trace {
+        let texts: HashMap<(String, usize), String> = candidates
+            .iter()
+            .filter_map(|c| Some(((c.task_id.clone(), c.index), c.text.clone()?)))
+            .collect();
+        let text = |t: &str, i: usize| texts.get(&(t.to_string(), i)).cloned();
+        let n = tracing::trace_failures(suite, &opts.out, &mut results, &text).await?;
+        if n > 0 {
+            // the journal again, with the suspects on their lines (atomically: a run killed
+            // here keeps the lines as judged, and traces again when resumed)
+            let mut body = String::new();
+            for l in &results {
+                body.push_str(&serde_json::to_string(l).unwrap_or_default());
+                body.push('\n');
+            }
+            let path = opts.out.join("results.jsonl");
+            crate::util::write_atomic(&path, body).map_err(io_err(&path))?;
+        }
+    }
 
     // reports cover everything in the run directory (earlier, resumed work included)
     let ref_all: Vec<ResultLine> = Journal::open(&opts.out.join("references.jsonl"))?.1;
@@ -303,6 +323,11 @@ pub async fn run(
         &results,
         matches!(source, Source::References),
     )?;
+    if results.iter().any(|l| l.suspects.is_some()) {
+        let md = opts.out.join("report.md");
+        let text = std::fs::read_to_string(&md).unwrap_or_default() + &tracing::markdown(&results);
+        crate::util::write_atomic(&md, text).map_err(io_err(&md))?;
+    }
     Ok(RunOutcome {
         summary,
         out: opts.out.clone(),

@@ -153,6 +153,7 @@ impl Sample {
             verdict,
             ref_vectors: self.ref_vectors,
             cached: reused,
+            suspects: None,
         };
         self.journal
             .lock()

@@ -108,6 +108,8 @@ pub struct EvalOptions {
     /// Reuse (and record) verdicts in the cache; durations are remembered either way, for
     /// scheduling.
     pub reuse_verdicts: bool,
+    /// Trace every sample that ran and mismatched (`eval --trace`).
+    pub trace: bool,
 }
 
 /// The run directory used when `--out` is not given:

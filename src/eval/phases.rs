@@ -116,6 +116,7 @@ pub(super) fn plan_calibration(
                 verdict: v.clone(),
                 ref_vectors: None,
                 cached: true,
+                suspects: None,
             })?;
             cal.verdicts.insert(p.id.clone(), v);
             cal.reused.insert(p.id.clone());
@@ -150,6 +151,7 @@ pub(super) async fn run_calibration(
             verdict: v.clone(),
             ref_vectors: None,
             cached: false,
+            suspects: None,
         })?;
         (run.on_event)(&Event::Calibrated {
             task_id: job.problem.id.clone(),
@@ -190,6 +192,7 @@ pub(super) fn references_phase(
             ref_vectors: v.vectors,
             verdict: v,
             cached: cal.reused.contains(&p.id),
+            suspects: None,
         };
         journal.append(&line)?;
         (run.on_event)(&Event::Judged(line.clone()));
@@ -252,6 +255,7 @@ pub(super) async fn candidates_phase(
                 ref_vectors: cal.ref_vectors(&c.task_id),
                 verdict: v.clone(),
                 cached: !(first_fresh && i == 0),
+                suspects: None,
             };
             journal.append(&line)?;
             on_event(&Event::Judged(line.clone()));

@@ -53,6 +53,9 @@ pub struct ResultLine {
     pub ref_vectors: Option<u64>,
     /// The verdict was reused (persisted cache or an identical candidate in this run).
     pub cached: bool,
+    /// With `--trace`: the top suspects of a sample that ran and mismatched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspects: Option<Vec<crate::trace::Suspect>>,
 }
 
 /// An append-only JSONL file that survives `kill -9` (a torn last line is skipped on read and

@@ -46,10 +46,24 @@ impl Simulator for Icarus {
         true
     }
 
-    fn wave_helper(&self, _design: &Design, top: &str, vcd: &Path) -> (String, String) {
+    fn wave_helper(
+        &self,
+        _design: &Design,
+        top: &str,
+        scopes: &[String],
+        vcd: &Path,
+    ) -> (String, String) {
         let module = "rtlsmith_wave".to_string();
+        let dumps: String = if scopes.is_empty() {
+            format!("    $dumpvars(0, {top});\n")
+        } else {
+            scopes
+                .iter()
+                .map(|s| format!("    $dumpvars(0, {top}.{s});\n"))
+                .collect()
+        };
         let src = format!(
-            "module {module};\n  initial begin\n    $dumpfile(\"{}\");\n    $dumpvars(0, {top});\n  end\nendmodule\n",
+            "module {module};\n  initial begin\n    $dumpfile(\"{}\");\n{dumps}  end\nendmodule\n",
             vcd.display()
         );
         (src, module)

@@ -138,6 +138,8 @@ pub struct SimOptions {
     pub data_dir: Option<PathBuf>,
     /// Write a VCD of the whole design here.
     pub wave: Option<PathBuf>,
+    /// Only these instance paths below the top in the VCD (Icarus; empty: everything).
+    pub wave_scopes: Vec<String>,
     pub pass_regex: Option<Regex>,
     pub fail_regex: Option<Regex>,
     pub require_finish: bool,
@@ -159,6 +161,7 @@ impl Default for SimOptions {
             timeout: Duration::from_secs(60),
             data_dir: None,
             wave: None,
+            wave_scopes: Vec::new(),
             pass_regex: None,
             fail_regex: None,
             require_finish: true,
@@ -192,9 +195,16 @@ pub trait Simulator: Send + Sync {
     fn lint_command(&self, design: &Design, job: &Path) -> CommandSpec;
     /// Whether the driver should add the out-of-events monitor as an extra root module.
     fn uses_monitor(&self) -> bool;
-    /// Source text of a helper that dumps `top`'s hierarchy into `vcd`; returns (text, module
-    /// the backend will elaborate).
-    fn wave_helper(&self, design: &Design, top: &str, vcd: &Path) -> (String, String);
+    /// Source text of a helper that dumps `top`'s hierarchy (or only the instance paths
+    /// `scopes` below it, where the backend can) into `vcd`; returns (text, module the backend
+    /// will elaborate).
+    fn wave_helper(
+        &self,
+        design: &Design,
+        top: &str,
+        scopes: &[String],
+        vcd: &Path,
+    ) -> (String, String);
     fn build_command(
         &self,
         design: &Design,
@@ -493,7 +503,7 @@ pub async fn simulate(
     };
     let wave_file = dpath.join(format!("rtlsmith-wave-{n}.vcd"));
     let wave = if opts.wave.is_some() {
-        let (src, module) = backend.wave_helper(design, &top, &wave_file);
+        let (src, module) = backend.wave_helper(design, &top, &opts.wave_scopes, &wave_file);
         let path = helpers.join("wave.v");
         std::fs::write(&path, src).map_err(io_err)?;
         Some((path, module))

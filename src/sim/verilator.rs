@@ -51,7 +51,13 @@ impl Simulator for Verilator {
 
     /// Verilator elaborates one top, so the wave helper wraps the testbench (its hierarchy
     /// then appears under `rtlsmith_wave_top.<top>` in the VCD) and passes the parameters on.
-    fn wave_helper(&self, design: &Design, top: &str, vcd: &Path) -> (String, String) {
+    fn wave_helper(
+        &self,
+        design: &Design,
+        top: &str,
+        _scopes: &[String],
+        vcd: &Path,
+    ) -> (String, String) {
         let params = if design.parameters.is_empty() {
             String::new()
         } else {

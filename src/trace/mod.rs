@@ -61,6 +61,8 @@ pub struct TraceOptions {
     pub keep_wave: Option<PathBuf>,
     /// Add every formula's ranking and the static cone (for the benchmark).
     pub all_rankings: bool,
+    /// Observations scored at most (a long simulation is sampled, evenly).
+    pub max_observations: usize,
 }
 
 impl TraceOptions {
@@ -77,6 +79,7 @@ impl TraceOptions {
             wave_budget: 256 << 20,
             keep_wave: None,
             all_rankings: false,
+            max_observations: 2000,
         }
     }
 }
@@ -87,7 +90,7 @@ pub struct FirstMismatch {
     pub time: u64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct Suspect {
     pub file: PathBuf,
     /// 1-based.
@@ -248,6 +251,7 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
     let vcd = work.path().join("trace.vcd");
     let sim_opts = SimOptions {
         wave: Some(vcd.clone()),
+        wave_scopes: vec![opts.dut.clone(), opts.reference.clone()],
         timeout: opts.timeout,
         require_finish: false,
         scratch: Some(work.path().to_path_buf()),
@@ -360,21 +364,19 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
     };
     let mut observations: Vec<(usize, u32, bool)> = Vec::new();
     for (k, o) in outputs.iter().enumerate() {
+        let (Some(&rt), Some(&dt)) = (
+            waves.vars.get(&format!("{rp}{o}")),
+            waves.vars.get(&format!("{dp}{o}")),
+        ) else {
+            continue;
+        };
         for ti in 0..waves.times.len() as u32 {
-            let (Some(exp), Some(act)) = (
-                waves.full(&format!("{rp}{o}"), ti),
-                waves.full(&format!("{dp}{o}"), ti),
-            ) else {
+            let (Some(exp), Some(act)) = (waves.digits(rt, ti), waves.digits(dt, ti)) else {
                 continue;
             };
-            if !exp.contains(['0', '1']) {
-                continue;
+            if let Some(fails) = mismatch(exp, act, waves.tracks[rt].width) {
+                observations.push((k, ti, fails));
             }
-            let fails = exp
-                .bytes()
-                .zip(act.bytes())
-                .any(|(e, a)| (e == b'0' || e == b'1') && a != e);
-            observations.push((k, ti, fails));
         }
     }
     report.observations = observations.len();
@@ -404,6 +406,15 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
         time: waves.times[first_ti as usize],
     });
 
+    let used = sample_observations(&observations, opts.max_observations);
+    if used.len() < observations.len() {
+        report.notes.push(format!(
+            "scored on {} of the {} observations (windows of time steps around the first mismatches and spread over the run)",
+            used.len(),
+            observations.len()
+        ));
+    }
+    let observations = used;
     let flat = match &dut_module {
         Some(m) => design::flatten(&texts, m, &dut_path),
         None => Flat::default(),
@@ -440,6 +451,86 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
     report.waveform = Some(table(&waves, &report, &dp, &rp, first_ti));
     report.analysis_ms = analysis.elapsed().as_secs_f64() * 1e3;
     Ok(report)
+}
+
+/// Whether the DUT's digits differ from the reference's where the reference knows the bit (0 or
+/// 1; VerilogEval's rule), both extended to `width` as VCD says; None when the reference knows
+/// no bit (nothing to compare).
+fn mismatch(exp: &str, act: &str, width: u32) -> Option<bool> {
+    let w = width as usize;
+    let bit = |d: &[u8], i: usize| -> u8 {
+        // i counts from the least significant bit
+        if i < d.len() {
+            d[d.len() - 1 - i]
+        } else {
+            match d.first() {
+                Some(b'x' | b'X') => b'x',
+                Some(b'z' | b'Z') => b'z',
+                _ => b'0',
+            }
+        }
+    };
+    let (e, a) = (exp.as_bytes(), act.as_bytes());
+    let mut known = false;
+    let mut fails = false;
+    for i in 0..w.max(e.len()) {
+        let eb = bit(e, i);
+        if eb == b'0' || eb == b'1' {
+            known = true;
+            if bit(a, i) != eb {
+                fails = true;
+                break;
+            }
+        }
+    }
+    known.then_some(fails)
+}
+
+/// At most about `max` observations of a long run, taken in windows of consecutive time steps
+/// (neighbouring steps share most of their slices, so windows cost far less than scattered
+/// steps): a window around the onset of each mismatching stretch first, then windows spread
+/// evenly over the run.
+fn sample_observations(obs: &[(usize, u32, bool)], max: usize) -> Vec<(usize, u32, bool)> {
+    if obs.len() <= max {
+        return obs.to_vec();
+    }
+    const WINDOW: u32 = 32;
+    let steps: BTreeSet<u32> = obs.iter().map(|o| o.1).collect();
+    let per_step = (obs.len() / steps.len().max(1)).max(1);
+    let budget = (max / per_step).max(WINDOW as usize) as u32;
+    let last = steps.iter().next_back().copied().unwrap_or(0);
+    let mut keep: BTreeSet<u32> = BTreeSet::new();
+    let window = |start: u32, keep: &mut BTreeSet<u32>| {
+        for t in start..=(start + WINDOW - 1).min(last) {
+            if keep.len() as u32 >= budget {
+                return;
+            }
+            keep.insert(t);
+        }
+    };
+    let mut failing_before = std::collections::HashSet::new();
+    let mut onsets = Vec::new();
+    for o in obs {
+        if o.2 && !failing_before.contains(&(o.0, o.1.wrapping_sub(1))) {
+            onsets.push(o.1);
+        }
+        if o.2 {
+            failing_before.insert((o.0, o.1));
+        }
+    }
+    onsets.sort_unstable();
+    onsets.dedup();
+    for t in onsets.iter().take((budget / WINDOW / 2).max(1) as usize) {
+        window(t.saturating_sub(WINDOW / 4), &mut keep);
+    }
+    let windows = (budget / WINDOW).max(1);
+    for k in 0..windows {
+        window((k as u64 * last as u64 / windows as u64) as u32, &mut keep);
+    }
+    obs.iter()
+        .filter(|o| keep.contains(&o.1))
+        .copied()
+        .collect()
 }
 
 /// Signals directly in the DUT whose width differs from the same-named signal of the reference.

@@ -269,12 +269,17 @@ impl<'a> Slicer<'a> {
                     .take(HOLD_SEARCH)
                     .copied()
                     .collect();
-                for e in recent {
+                // the conditions evaluated at the latest edge are in the slice (one that kept
+                // the register from being written is a suspect); further back, only the edge
+                // that last wrote it
+                for (k, e) in recent.into_iter().enumerate() {
                     let mut any = false;
                     for &w in &ws {
                         let (ran, conds) = self.ran(w, e, true);
-                        for c in conds {
-                            self.add_before_edge(&mut out, c, e, depth - 1);
+                        if k == 0 || ran {
+                            for c in conds {
+                                self.add_before_edge(&mut out, c, e, depth - 1);
+                            }
                         }
                         if ran {
                             any = true;

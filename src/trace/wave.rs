@@ -109,13 +109,12 @@ impl Waves {
                     now = Some((w.times.len() - 1) as u32);
                     continue;
                 }
-                Command::ChangeScalar(c, v) => (c, v.to_string()),
-                Command::ChangeVector(c, v) => (c, v.to_string()),
+                // only what is kept is turned into text
+                Command::ChangeScalar(c, v) if by_code.contains_key(&c) => (c, v.to_string()),
+                Command::ChangeVector(c, v) if by_code.contains_key(&c) => (c, v.to_string()),
                 _ => continue,
             };
-            let Some(&t) = by_code.get(&code) else {
-                continue;
-            };
+            let t = by_code[&code];
             let ti = match now {
                 Some(i) => i,
                 None => {

@@ -1,0 +1,89 @@
+//! `eval --trace`: after judging, every sample that ran and mismatched is traced (VerilogEval
+//! v2: the candidate beside the reference in the problem's own testbench), and its top
+//! suspects are attached to its result line and listed in `report.md`. The candidate's text is
+//! kept as `trace/<task>/sampleNN.sv` so the suspects' lines point into a file that exists.
+
+use std::path::Path;
+
+use super::rundir::{ResultLine, generation_path};
+use super::verdict::FailureCode;
+use super::{EvalError, io_err};
+use crate::suite::{Suite, SuiteKind};
+use crate::trace;
+
+/// Suspects kept per failing sample.
+pub const TOP: usize = 3;
+
+/// Trace the failing samples of `results` that have no suspects yet; `text` gives a sample's
+/// candidate (None: not available). Returns how many were traced.
+pub async fn trace_failures(
+    suite: &Suite,
+    out: &Path,
+    results: &mut [ResultLine],
+    text: &dyn Fn(&str, usize) -> Option<String>,
+) -> Result<usize, EvalError> {
+    if suite.kind != SuiteKind::VerilogEvalV2 {
+        return Ok(0);
+    }
+    let mut traced = 0;
+    for line in results.iter_mut() {
+        let ran = matches!(
+            line.verdict.code,
+            FailureCode::Runtime | FailureCode::RuntimeAsyncReset
+        );
+        if line.verdict.passed || !ran || line.suspects.is_some() {
+            continue;
+        }
+        let (Some(problem), Some(code)) = (
+            suite.get(&line.task_id),
+            text(&line.task_id, line.sample).or_else(|| generated(out, &line.task_id, line.sample)),
+        ) else {
+            continue;
+        };
+        let dir = out.join("trace").join(&line.task_id);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let cand = crate::process::absolute(&dir.join(format!("sample{:02}.sv", line.sample)));
+        std::fs::write(&cand, &code).map_err(io_err(&cand))?;
+        let work = tempfile::tempdir().map_err(io_err(out))?;
+        let Ok(mut opts) = trace::suite_options(problem, &cand, work.path()) else {
+            continue;
+        };
+        opts.top = TOP;
+        // a trace that cannot be made leaves the sample as judged
+        if let Ok(r) = trace::run(&opts).await
+            && r.verdict == "fail"
+        {
+            line.suspects = Some(r.suspects);
+            traced += 1;
+        }
+    }
+    Ok(traced)
+}
+
+fn generated(out: &Path, task: &str, sample: usize) -> Option<String> {
+    let t = std::fs::read_to_string(generation_path(out, task, sample)).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&t).ok()?;
+    v["code"].as_str().map(str::to_string)
+}
+
+/// The `report.md` section: each traced sample's suspects.
+pub fn markdown(results: &[ResultLine]) -> String {
+    let mut s = String::new();
+    for l in results {
+        let Some(sus) = &l.suspects else { continue };
+        if s.is_empty() {
+            s.push_str("\n## Suspects of failing samples (rtlsmith trace)\n\n");
+        }
+        s.push_str(&format!("- **{}** sample {}:", l.task_id, l.sample));
+        for x in sus {
+            s.push_str(&format!(
+                " line {} `{}` ({:.2});",
+                x.line,
+                x.statement.replace('`', "'"),
+                x.score
+            ));
+        }
+        s.push('\n');
+    }
+    s
+}
