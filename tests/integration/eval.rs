@@ -567,3 +567,61 @@ fn verilator_judges_with_the_same_codes() {
             .starts_with("Verilator")
     );
 }
+
+#[test]
+fn eval_trace_attaches_suspects_to_each_sample_that_ran_and_mismatched() {
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_str().unwrap();
+    let r = rtlsmith(&[
+        "eval",
+        "verilog-eval-v2",
+        &fx("ve2"),
+        "--samples",
+        &fx("ve2-samples.jsonl"),
+        "--out",
+        o,
+        "--no-cache",
+        "--timeout",
+        "3",
+        "--trace",
+    ]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // the verdicts are the same as without --trace
+    check_expected(out.path(), "ve2-expected.txt");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(out.path().join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mut traced = 0;
+    for l in &lines {
+        let ran_and_failed = matches!(l["code"].as_str(), Some("R" | "r"));
+        let Some(suspects) = l.get("suspects") else {
+            // a wrong function and a synchronous reset written asynchronously mismatch
+            let (task, sample) = (
+                l["task_id"].as_str().unwrap(),
+                l["sample"].as_u64().unwrap(),
+            );
+            assert!(
+                !matches!((task, sample), ("Prob001_and2", 3) | ("Prob002_dff8r", 1)),
+                "{l}"
+            );
+            continue;
+        };
+        assert!(
+            ran_and_failed,
+            "only samples that ran and failed are traced: {l}"
+        );
+        let s = &suspects[0];
+        // the suspect points into the kept copy of the candidate
+        let file = s["file"].as_str().unwrap();
+        assert!(file.contains("/trace/"), "{s}");
+        let text = std::fs::read_to_string(file).unwrap();
+        let line = s["line"].as_u64().unwrap() as usize;
+        assert!(text.lines().nth(line - 1).is_some(), "{s}");
+        traced += 1;
+    }
+    assert!(traced > 0, "no sample ran and failed in the fixture");
+    let md = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(md.contains("Suspects of failing samples"), "{md}");
+}
