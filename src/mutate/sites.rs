@@ -1,6 +1,7 @@
-//! Where a single fault can be planted, found with sv-parser: every binary operator, constant,
-//! `if` condition, `?:`, blocking or non-blocking assignment, and assignment under a reset, with
-//! the edit that turns it into a plausible bug.
+//! Where a single fault can be planted, found with sv-parser: every binary operator, constant
+//! (widths and slices included), `if` condition, `?:`, blocking or non-blocking assignment,
+//! assignment under a reset, signal read (another of the same width), and pair of neighbouring
+//! `case` labels, with the edit that turns it into a plausible bug.
 
 use std::path::Path;
 
@@ -49,6 +50,7 @@ pub fn sites(text: &str, path: &Path) -> Result<Vec<Site>, HdlError> {
     })?;
     let mut out = Vec::new();
     let mut in_size = 0usize;
+    let mut widths: Vec<(String, String)> = Vec::new();
     let mut ctx = Ctx {
         tree: &tree,
         text,
@@ -120,29 +122,58 @@ pub fn sites(text: &str, path: &Path) -> Result<Vec<Site>, HdlError> {
             RefNode::ConditionalExpression(x) => {
                 let a = token_span(&tree, RefNode::Expression(&x.nodes.3));
                 let b = token_span(&tree, RefNode::Expression(&x.nodes.5));
-                if let (Some(a), Some(b)) = (a, b)
-                    && a.end <= b.start
-                    && ctx.agrees(&a)
-                    && ctx.agrees(&b)
-                {
-                    let t = |s: usize, e: usize| &text[s..e];
-                    ctx.out.push(Site {
-                        start: a.start,
-                        end: b.end,
-                        line: a.line,
-                        operator: "swapped-ternary",
-                        original: t(a.start, b.end).to_string(),
-                        mutated: format!(
-                            "{}{}{}",
-                            t(b.start, b.end),
-                            t(a.end, b.start),
-                            t(a.start, a.end)
-                        ),
-                    });
+                if let (Some(a), Some(b)) = (a, b) {
+                    ctx.swap(&a, &b, "swapped-ternary");
                 }
+            }
+            RefNode::ModuleDeclarationAnsi(_) | RefNode::ModuleDeclarationNonansi(_) => {
+                widths = declared_widths(&tree, n.clone());
             }
             RefNode::NonblockingAssignment(x) => {
                 ctx.edit(&x.nodes.1.nodes.0, "blocking-swap", "=".into());
+                ctx.wrong_signals(RefNode::Expression(&x.nodes.3), &widths);
+            }
+            RefNode::NetAssignment(x) => {
+                ctx.wrong_signals(RefNode::Expression(&x.nodes.2), &widths);
+            }
+            RefNode::OperatorAssignment(x) => {
+                ctx.wrong_signals(RefNode::Expression(&x.nodes.2), &widths);
+            }
+            RefNode::CaseStatementNormal(x) => {
+                // the labels of two neighbouring arms swapped
+                let labels: Vec<Option<(usize, usize, u32, String)>> = std::iter::once(&x.nodes.3)
+                    .chain(x.nodes.4.iter())
+                    .map(|it| match it {
+                        sv_parser::CaseItem::NonDefault(d) => {
+                            let items = d.nodes.0.contents();
+                            let first = token_span(&tree, RefNode::CaseItemExpression(items[0]))?;
+                            let last = token_span(
+                                &tree,
+                                RefNode::CaseItemExpression(items[items.len() - 1]),
+                            )?;
+                            if !ctx.agrees(&first) || !ctx.agrees(&last) {
+                                return None;
+                            }
+                            let whole: String =
+                                text[first.start..last.end].split_whitespace().collect();
+                            Some((first.start, last.end, first.line, whole))
+                        }
+                        sv_parser::CaseItem::Default(_) => None,
+                    })
+                    .collect();
+                for pair in labels.windows(2) {
+                    if let [Some(a), Some(b)] = pair {
+                        fn span(x: &(usize, usize, u32, String)) -> TokenSpan<'_> {
+                            TokenSpan {
+                                start: x.0,
+                                end: x.1,
+                                line: x.2,
+                                tokens: vec![x.3.as_str()],
+                            }
+                        }
+                        ctx.swap(&span(a), &span(b), "wrong-case-item");
+                    }
+                }
             }
             RefNode::AssignmentOperator(x) => {
                 let l = &x.nodes.0.nodes.0;
@@ -214,6 +245,57 @@ impl Ctx<'_> {
         });
     }
 
+    /// Two spans of the file exchanged (both as the parser read them).
+    fn swap(&mut self, a: &TokenSpan, b: &TokenSpan, operator: &'static str) {
+        if a.end > b.start || !self.agrees(a) || !self.agrees(b) {
+            return;
+        }
+        let t = |s: usize, e: usize| &self.text[s..e];
+        let mutated = format!(
+            "{}{}{}",
+            t(b.start, b.end),
+            t(a.end, b.start),
+            t(a.start, a.end)
+        );
+        let original = t(a.start, b.end).to_string();
+        if mutated == original {
+            return;
+        }
+        self.out.push(Site {
+            start: a.start,
+            end: b.end,
+            line: a.line,
+            operator,
+            original,
+            mutated,
+        });
+    }
+
+    /// Each plain signal read in `expr` replaced by another signal of the module declared with
+    /// the same dimensions (the next one by name).
+    fn wrong_signals(&mut self, expr: RefNode, widths: &[(String, String)]) {
+        for n in expr {
+            let RefNode::Primary(p) = n else { continue };
+            let Some(sp) = token_span(self.tree, RefNode::Primary(p)) else {
+                continue;
+            };
+            let [name] = sp.tokens[..] else { continue };
+            let Some((_, dims)) = widths.iter().find(|(n, _)| n == name) else {
+                continue;
+            };
+            let same: Vec<&str> = widths
+                .iter()
+                .filter(|(n, d)| d == dims && n != name)
+                .map(|(n, _)| n.as_str())
+                .collect();
+            let Some(other) = same.iter().find(|o| **o > name).or(same.first()) else {
+                continue;
+            };
+            let other = other.to_string();
+            self.range(Some(sp), "wrong-signal", |_| other);
+        }
+    }
+
     /// A constant one more and one less (a digit string in `radix`, `_` allowed).
     fn off_by_one(&mut self, l: &Locate, radix: u32) {
         let t = self.at(l);
@@ -235,6 +317,60 @@ impl Ctx<'_> {
     }
 }
 
+/// The signals a module declares (ports, nets, variables) with their packed dimensions as
+/// written (`[3:0]`, or empty for one bit), sorted by name.
+fn declared_widths(tree: &SyntaxTree, module: RefNode) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut last_dims = String::new();
+    for n in module {
+        let decl = matches!(
+            n,
+            RefNode::AnsiPortDeclaration(_)
+                | RefNode::InputDeclaration(_)
+                | RefNode::OutputDeclaration(_)
+                | RefNode::InoutDeclaration(_)
+                | RefNode::NetDeclaration(_)
+                | RefNode::DataDeclaration(_)
+        );
+        if !decl {
+            continue;
+        }
+        let mut dims = String::new();
+        let mut names = Vec::new();
+        // `input [3:0] a, b`: b's declaration is its name alone, and inherits a's dimensions
+        let bare = matches!(n, RefNode::AnsiPortDeclaration(_))
+            && token_span(tree, n.clone()).is_some_and(|sp| sp.tokens.len() == 1);
+        for m in n.clone() {
+            match m {
+                RefNode::PackedDimension(_) => {
+                    if let Some(sp) = token_span(tree, m) {
+                        dims.push_str(&sp.tokens.concat());
+                    }
+                }
+                RefNode::PortIdentifier(_)
+                | RefNode::NetIdentifier(_)
+                | RefNode::VariableIdentifier(_) => {
+                    if let Some(sp) = token_span(tree, m) {
+                        names.push(sp.tokens.concat());
+                    }
+                }
+                _ => {}
+            }
+        }
+        if bare {
+            dims = last_dims.clone();
+        } else if matches!(n, RefNode::AnsiPortDeclaration(_)) {
+            last_dims = dims.clone();
+        }
+        for name in names {
+            out.push((name, dims.clone()));
+        }
+    }
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
 /// `rst`, `reset`, `rst_n`, `!rst_n`, `areset`… as the whole condition.
 fn is_reset_condition(cond: &str) -> bool {
     let c: String = cond
@@ -248,6 +384,25 @@ fn is_reset_condition(cond: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn case_labels_are_swapped_between_neighbouring_arms() {
+        let src = "module m(input [1:0] s, output reg [1:0] y);\n\
+                   always @* case (s)\n  2'd0: y = 2'd3;\n  2'd1, 2'd2: y = 2'd1;\n  default: y = 2'd0;\nendcase\nendmodule\n";
+        let s = sites(src, Path::new("m.v")).unwrap();
+        let c: Vec<&Site> = s
+            .iter()
+            .filter(|x| x.operator == "wrong-case-item")
+            .collect();
+        assert_eq!(c.len(), 1, "{s:#?}");
+        assert_eq!(c[0].line, 3);
+        assert!(
+            c[0].apply(src)
+                .contains("2'd1, 2'd2: y = 2'd3;\n  2'd0: y = 2'd1;"),
+            "{}",
+            c[0].apply(src)
+        );
+    }
 
     #[test]
     fn every_operator_finds_its_sites() {
@@ -266,6 +421,12 @@ mod tests {
         assert_eq!(ops("dropped-reset-assignment"), 1);
         assert_eq!(ops("blocking-swap"), 2);
         assert!(ops("bit-flip") >= 1 && ops("constant") >= 2);
+        // a and b are both [3:0]: each read of one can become the other
+        let w: Vec<&Site> = s.iter().filter(|x| x.operator == "wrong-signal").collect();
+        assert!(
+            w.iter().any(|x| x.original == "a" && x.mutated == "b"),
+            "{w:#?}"
+        );
         for site in &s {
             let m = site.apply(src);
             assert_ne!(m, src, "{site:?}");
