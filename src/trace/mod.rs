@@ -237,16 +237,32 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
             source,
         })?;
     let (design, texts) = prepare(&opts.design, work.path())?;
-    let modules: Vec<hdl::Module> = texts
-        .iter()
-        .filter_map(|(p, t)| hdl::parse_modules(t, p).ok())
-        .flatten()
-        .collect();
-    let dut_module = match &opts.dut_module {
-        Some(m) => Some(m.clone()),
-        None => module_of(&modules, &top, &opts.dut).map_err(TraceError::Usage)?,
+    // the testbench is read (to find the instances) only when the caller does not know them:
+    // sv-parser is slow on a large testbench
+    let read = |files: &[(PathBuf, String)]| -> Vec<hdl::Module> {
+        files
+            .iter()
+            .filter_map(|(p, t)| hdl::parse_modules(t, p).ok())
+            .flatten()
+            .collect()
     };
-    module_of(&modules, &top, &opts.reference).map_err(TraceError::Usage)?;
+    let (dut_module, mut modules) = match &opts.dut_module {
+        Some(m) => (Some(m.clone()), Vec::new()),
+        None => {
+            let modules = read(&texts);
+            let m = module_of(&modules, &top, &opts.dut).map_err(TraceError::Usage)?;
+            module_of(&modules, &top, &opts.reference).map_err(TraceError::Usage)?;
+            (m, modules)
+        }
+    };
+    // the sources of the DUT's hierarchy, found at the token level
+    let dut_texts = match &dut_module {
+        Some(m) => hierarchy_sources(&texts, m),
+        None => Vec::new(),
+    };
+    if opts.dut_module.is_some() {
+        modules = read(&dut_texts);
+    }
 
     let vcd = work.path().join("trace.vcd");
     let sim_opts = SimOptions {
@@ -416,7 +432,7 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
     }
     let observations = used;
     let flat = match &dut_module {
-        Some(m) => design::flatten(&texts, m, &dut_path),
+        Some(m) => design::flatten(&dut_texts, m, &dut_path),
         None => Flat::default(),
     };
     report.notes.extend(flat.coarse.iter().cloned());
@@ -451,6 +467,31 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
     report.waveform = Some(table(&waves, &report, &dp, &rp, first_ti));
     report.analysis_ms = analysis.elapsed().as_secs_f64() * 1e3;
     Ok(report)
+}
+
+/// The sources declaring `root` and the modules below it (token level: no parse).
+fn hierarchy_sources(texts: &[(PathBuf, String)], root: &str) -> Vec<(PathBuf, String)> {
+    let declared: Vec<Vec<String>> = texts
+        .iter()
+        .map(|(_, t)| hdl::declared_modules(t))
+        .collect();
+    let mut wanted: Vec<String> = vec![root.to_string()];
+    let mut picked: BTreeSet<usize> = BTreeSet::new();
+    let mut k = 0;
+    while k < wanted.len() {
+        let m = wanted[k].clone();
+        k += 1;
+        for (i, d) in declared.iter().enumerate() {
+            if d.contains(&m) && picked.insert(i) {
+                for (child, _) in hdl::instantiations(&texts[i].1) {
+                    if !wanted.contains(&child) {
+                        wanted.push(child);
+                    }
+                }
+            }
+        }
+    }
+    picked.into_iter().map(|i| texts[i].clone()).collect()
 }
 
 /// Whether the DUT's digits differ from the reference's where the reference knows the bit (0 or

@@ -43,6 +43,36 @@ impl Bits {
     }
 }
 
+/// A multiplicative hasher for the slicer's small integer keys (SipHash, the default, was most
+/// of the analysis time).
+#[derive(Default, Clone, Copy)]
+pub struct IntHasher(u64);
+
+impl std::hash::Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(*b as u64);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(i as u64);
+    }
+}
+
+type IntMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IntHasher>>;
+
 /// How values are read for an evaluation: at the end of a time step, or just before an edge
 /// (the edge's own signals excepted).
 struct At<'a> {
@@ -80,8 +110,8 @@ pub struct Slicer<'a> {
     reads: Vec<Vec<u32>>,
     writers: Vec<Vec<usize>>,
     events: Vec<Vec<u32>>,
-    memo: HashMap<(u32, u32, u32), Rc<Bits>>,
-    cond_memo: HashMap<(usize, u32, bool), Option<bool>>,
+    memo: IntMap<(u32, u32, u32), Rc<Bits>>,
+    cond_memo: IntMap<(usize, u32, bool), Option<bool>>,
 }
 
 /// How far back a held register is followed, in edges of its block.
@@ -143,8 +173,8 @@ impl<'a> Slicer<'a> {
             reads,
             writers,
             events,
-            memo: HashMap::new(),
-            cond_memo: HashMap::new(),
+            memo: IntMap::default(),
+            cond_memo: IntMap::default(),
         }
     }
 
