@@ -10,9 +10,10 @@ Layers, each importing only those below it:
 - leaves: [`process`] (the one door to child processes), [`hdl`] (Verilog source), [`util`];
 - [`sim`] (simulator backends and the driver that judges a run), on `process`;
 - [`runner`] (the job scheduler and remembered durations);
-- [`regress`], [`suite`], [`spec`], [`llm`], [`prompts`], [`cosim`], and [`eval`] on them
-  (`eval` judges `suite` problems and may generate candidates with `llm`), and [`mutate`] (its
-  testbenches are `regress` cases).
+- [`regress`], [`suite`], [`spec`], [`llm`], [`prompts`], [`cosim`], [`trace`] (fault
+  localization on `sim`, `hdl` and `suite`), and [`eval`] on them (`eval` judges `suite`
+  problems, may generate candidates with `llm` and trace failures with `trace`), and
+  [`mutate`] (its testbenches are `regress` cases or suite tasks judged by `eval`'s judge).
 */
 
 pub mod cosim;

@@ -1,13 +1,14 @@
-//! `rtlsmith mutate`: single-fault mutants of a design, and with `--kill-with CASE` the mutation
-//! score of that regression case's testbench.
+//! `rtlsmith mutate`: single-fault mutants of a design, and with `--kill-with` (a regression
+//! case, or a suite task) the mutation score of that testbench.
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{AppError, ExitCode, SourceArgs};
-use rtlsmith::mutate::{self, Fate, MutateError, MutateOptions};
+use rtlsmith::mutate::{self, Fate, KillWith, MutateError, MutateOptions};
 use rtlsmith::regress;
+use rtlsmith::suite::{self, SuiteKind};
 
 #[derive(Args, Debug)]
 pub struct MutateArgs {
@@ -25,8 +26,9 @@ pub struct MutateArgs {
     /// Where the mutants and mutants.json are written
     #[arg(long, value_name = "DIR", required = true)]
     pub out: PathBuf,
-    /// Judge every mutant with this case of the manifest (its testbench must kill them)
-    #[arg(long, value_name = "CASE")]
+    /// Judge every mutant with this testbench: a case of the manifest, or a suite task
+    /// SUITE:PATH:TASK (verilog-eval-v2:DATASET:ProbNNN_name; a mutated reference is renamed)
+    #[arg(long, value_name = "CASE|SUITE:PATH:TASK")]
     pub kill_with: Option<String>,
     /// The manifest holding the case (default: rtlsmith.toml here or above)
     #[arg(long, value_name = "PATH")]
@@ -50,21 +52,42 @@ impl From<MutateError> for AppError {
 
 pub async fn run(a: MutateArgs) -> Result<ExitCode, AppError> {
     let design = a.src.design(Some(a.top.clone()), &[])?;
-    let kill_with = match &a.kill_with {
-        None => None,
-        Some(name) => {
+    let task = a.kill_with.as_deref().and_then(|k| {
+        let (suite, rest) = k.split_once(':')?;
+        let kind = match suite {
+            "verilog-eval-v2" => SuiteKind::VerilogEvalV2,
+            "verilog-eval-v1" => SuiteKind::VerilogEvalV1,
+            "rtllm" => SuiteKind::Rtllm,
+            _ => return None,
+        };
+        let (path, task) = rest.rsplit_once(':')?;
+        Some((kind, PathBuf::from(path), task.to_string()))
+    });
+    let kill_with = match (&a.kill_with, task) {
+        (None, _) => None,
+        (Some(_), Some((kind, path, task))) => {
+            let s = suite::load(kind, &path)?;
+            let p = s.get(&task).cloned().ok_or_else(|| {
+                AppError::usage(
+                    format!("{} has no problem {task}", path.display()),
+                    "rtlsmith suite list SUITE PATH shows the problems",
+                )
+            })?;
+            Some(KillWith::Task(Box::new(p)))
+        }
+        (Some(name), None) => {
             let path = match &a.manifest {
                 Some(p) => p.clone(),
                 None => regress::manifest::find(Path::new("."))?,
             };
             let m = regress::manifest::load(&path)?;
             let case = m.cases.iter().find(|c| &c.name == name).cloned();
-            Some(case.ok_or_else(|| {
+            Some(KillWith::Case(Box::new(case.ok_or_else(|| {
                 AppError::usage(
                     format!("{} has no case {name}", path.display()),
                     "rtlsmith regress --list shows the cases",
                 )
-            })?)
+            })?)))
         }
     };
     let opts = MutateOptions {

@@ -4,21 +4,24 @@ score of that testbench (how many planted bugs it notices; YosysHQ's MCY asks th
 
 Sites come from sv-parser ([`sites`]); a seeded shuffle picks them; each mutant is a copy of
 the sources with one edit, checked to compile with Icarus (those that do not are discarded and
-counted), then, given a regression case, simulated in parallel and called killed (the
-testbench failed) or surviving. Everything is recorded in `DIR/mutants.json`.
+counted), then, given a regression case or a suite task (its testbench and reference, judged by
+`eval`'s judge), simulated in parallel and called killed (the testbench failed) or surviving. Everything is recorded in `DIR/mutants.json`.
 */
 
 pub mod sites;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::eval::judge::JudgeConfig;
 use crate::hdl::HdlError;
 use crate::regress::Case;
 use crate::runner;
 use crate::sim::{self, Design, SimError, SimKind, Status};
+use crate::suite::Problem;
 
 /// What to mutate.
 #[derive(Debug, Clone)]
@@ -29,9 +32,19 @@ pub struct MutateOptions {
     pub count: usize,
     pub seed: u64,
     pub out: PathBuf,
-    /// Judge every mutant with this regression case (its sources include the mutated files).
-    pub kill_with: Option<Case>,
+    /// Judge every mutant with this testbench.
+    pub kill_with: Option<KillWith>,
     pub jobs: usize,
+}
+
+/// The testbench that judges the mutants.
+#[derive(Debug, Clone)]
+pub enum KillWith {
+    /// A regression case whose sources include the mutated files.
+    Case(Box<Case>),
+    /// A suite task: the mutated design is judged as a candidate by the task's own testbench
+    /// (a mutated reference is renamed to the module the testbench instantiates).
+    Task(Box<Problem>),
 }
 
 /// How a mutant fared.
@@ -167,8 +180,10 @@ pub async fn run(opts: &MutateOptions) -> Result<MutationReport, MutateError> {
             verdict: None,
         });
     }
-    if let Some(case) = &opts.kill_with {
-        judge(&mut mutants, case, opts.jobs).await?;
+    match &opts.kill_with {
+        Some(KillWith::Case(case)) => judge(&mut mutants, case, opts.jobs).await?,
+        Some(KillWith::Task(p)) => judge_task(&mut mutants, p, opts.jobs).await?,
+        None => {}
     }
     let killed = mutants.iter().filter(|m| m.fate == Fate::Killed).count();
     let survived = mutants.iter().filter(|m| m.fate == Fate::Survived).count();
@@ -242,6 +257,63 @@ async fn judge(mutants: &mut [Mutant], case: &Case, jobs: usize) -> Result<(), M
         } else {
             m.fate = Fate::Killed;
             m.verdict = Some(format!("{}: {}", r.status, r.reason));
+        }
+    }
+    Ok(())
+}
+
+/// Judge each mutant as a candidate of the suite task (its testbench, its reference), in
+/// parallel, with `eval`'s judge (Icarus, the official flags).
+async fn judge_task(mutants: &mut [Mutant], p: &Problem, jobs: usize) -> Result<(), MutateError> {
+    let cfg = JudgeConfig {
+        sim: SimKind::Icarus,
+        timeout: Duration::from_secs(30),
+        secret: crate::eval::judge::new_secret(),
+        build_jobs: 1,
+    };
+    let scratch = tempfile::Builder::new()
+        .prefix("rtlsmith-mutate-")
+        .tempdir()
+        .map_err(io(&std::env::temp_dir()))?;
+    let mut work = Vec::new();
+    for (i, m) in mutants.iter().enumerate() {
+        let text = std::fs::read_to_string(&m.path).map_err(io(&m.path))?;
+        let declared = crate::hdl::declared_modules(&text);
+        let text = if declared.contains(&p.reference_module) && !declared.contains(&p.dut_module) {
+            crate::hdl::rename_module(&text, &p.reference_module, &p.dut_module)
+        } else {
+            text
+        };
+        work.push((i, Arc::new(text)));
+    }
+    let problem = Arc::new(p.clone());
+    let dir = scratch.path().to_path_buf();
+    let mut fates = Vec::new();
+    runner::run_longest_first(
+        work,
+        jobs,
+        |_| 0.0,
+        move |(i, text)| {
+            let (problem, cfg, dir) = (problem.clone(), cfg.clone(), dir.clone());
+            async move {
+                crate::eval::judge::judge(&problem, &text, None, true, &cfg, &dir)
+                    .await
+                    .map(|v| (i, v))
+            }
+        },
+        |_, (i, v)| {
+            fates.push((i, v));
+            Ok::<(), SimError>(())
+        },
+    )
+    .await?;
+    for (i, v) in fates {
+        let m = &mut mutants[i];
+        if v.passed {
+            m.fate = Fate::Survived;
+        } else {
+            m.fate = Fate::Killed;
+            m.verdict = Some(format!("{}: {}", v.code, v.reason));
         }
     }
     Ok(())

@@ -130,3 +130,49 @@ fn a_case_that_does_not_test_the_design_or_an_unreadable_design_is_refused() {
         r.stderr
     );
 }
+
+#[test]
+fn a_suite_task_judges_mutants_of_its_reference() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("m");
+    let ve2 = root().join("tests/fixtures/eval/ve2");
+    let r = Run::of(&mut command(&[
+        "mutate",
+        ve2.join("Prob002_dff8r_ref.sv").to_str().unwrap(),
+        "--top",
+        "RefModule",
+        "--count",
+        "6",
+        "--seed",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "--kill-with",
+        format!("verilog-eval-v2:{}:Prob002_dff8r", ve2.display()).as_str(),
+    ]));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("mutants.json")).unwrap()).unwrap();
+    let mutants = j["mutants"].as_array().unwrap();
+    assert!(!mutants.is_empty());
+    // every mutant judged by the task's testbench; a dff8r's testbench notices most single
+    // faults
+    for m in mutants {
+        assert!(m["fate"] == "killed" || m["fate"] == "survived", "{m}");
+    }
+    assert!(j["killed"].as_u64().unwrap() > 0, "{j}");
+    assert!(r.stdout.contains("mutation score"), "{}", r.stdout);
+    // a task the suite does not have
+    let r = Run::of(&mut command(&[
+        "mutate",
+        ve2.join("Prob002_dff8r_ref.sv").to_str().unwrap(),
+        "--top",
+        "RefModule",
+        "--out",
+        out.to_str().unwrap(),
+        "--kill-with",
+        format!("verilog-eval-v2:{}:Prob999_none", ve2.display()).as_str(),
+    ]));
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("Prob999_none"), "{}", r.stderr);
+}
