@@ -84,7 +84,7 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Mutate(Box<mutate::MutateArgs>),
     /// Point at the statements most likely at fault in a failing simulation (no LLM)
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = trace::TRACE_HELP)]
     Trace(Box<trace::TraceArgs>),
     /// Read a spec document (PDF, Markdown, text, HTML) into a typed, citable Spec
     #[command(after_help = EXIT_CODES)]

@@ -9,6 +9,15 @@ use super::{AppError, ExitCode, SourceArgs};
 use rtlsmith::suite::{self, SuiteKind};
 use rtlsmith::trace::{self, Formula, TraceError, TraceOptions};
 
+pub const TRACE_HELP: &str = "\
+Forms:
+  rtlsmith trace FILES --top TB --compare DUT=REF     (instances below TB, side by side)
+  rtlsmith trace verilog-eval-v2 DATASET --task ProbNNN_name --candidate FILE
+
+Exit codes: 0 the design matches the reference (nothing to trace); 1 suspects reported, or the
+design does not compile (its diagnostics are shown); 2 usage error (unknown instance, task or
+file); 3 Icarus is missing; 130 interrupted.";
+
 #[derive(Args, Debug)]
 pub struct TraceArgs {
     /// Sources (design, reference, testbench) — or `verilog-eval-v2 DATASET` with --task and
