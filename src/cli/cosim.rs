@@ -111,6 +111,7 @@ pub async fn run(a: CosimArgs) -> Result<ExitCode, AppError> {
         timeout: Duration::from_secs(a.timeout.max(1)),
         cache_dir: rtlsmith::util::default_cache_dir(),
         keep: a.keep,
+        replay_only: false,
     };
     let report = cosim::run(&opts).await?;
     if a.json {

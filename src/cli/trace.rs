@@ -6,6 +6,8 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{AppError, ExitCode, SourceArgs};
+use rtlsmith::cosim::{CosimOptions, Reset};
+use rtlsmith::sim::SimKind;
 use rtlsmith::suite::{self, SuiteKind};
 use rtlsmith::trace::{self, Formula, TraceError, TraceOptions};
 
@@ -13,6 +15,7 @@ pub const TRACE_HELP: &str = "\
 Forms:
   rtlsmith trace FILES --top TB --compare DUT=REF     (instances below TB, side by side)
   rtlsmith trace verilog-eval-v2 DATASET --task ProbNNN_name --candidate FILE
+  rtlsmith trace FILES --top TOP --cosim MODEL.cpp    (expected values from a C++ model)
 
 Exit codes: 0 the design matches the reference (nothing to trace); 1 suspects reported, or the
 design does not compile (its diagnostics are shown); 2 usage error (unknown instance, task or
@@ -36,6 +39,22 @@ pub struct TraceArgs {
     /// With `verilog-eval-v2 DATASET`: the candidate solution (module TopModule)
     #[arg(long, value_name = "FILE")]
     pub candidate: Option<PathBuf>,
+    /// The expected values from a C++ golden model (the `cosim` contract) instead of a
+    /// reference instance: --top names the RTL's top module
+    #[arg(long, value_name = "MODEL.cpp", conflicts_with = "compare")]
+    pub cosim: Option<PathBuf>,
+    /// With --cosim: the clock input (default: as cosim finds it)
+    #[arg(long, value_name = "NAME", requires = "cosim")]
+    pub clock: Option<String>,
+    /// With --cosim: the reset input, NAME or NAME:low
+    #[arg(long, value_name = "NAME[:low]", requires = "cosim")]
+    pub reset: Option<Reset>,
+    /// With --cosim: cycles of seeded random stimulus
+    #[arg(long, default_value_t = 1000)]
+    pub cycles: usize,
+    /// With --cosim: seed of the stimulus
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// Spectrum formula that scores the statements
     #[arg(long, value_enum, default_value = "ochiai")]
     pub formula: Formula,
@@ -84,7 +103,36 @@ pub async fn run(a: TraceArgs) -> Result<ExitCode, AppError> {
         .files
         .first()
         .is_some_and(|f| f.as_os_str() == "verilog-eval-v2");
-    let mut opts = if suite_form {
+    let mut cleanup: Option<PathBuf> = None;
+    let mut opts = if let Some(model) = &a.cosim {
+        let top = a.top.clone().ok_or_else(|| {
+            AppError::usage(
+                "--top is required (the RTL's top module)",
+                "rtlsmith trace FILES --top TOP --cosim MODEL.cpp",
+            )
+        })?;
+        let c = CosimOptions {
+            design: a.src.design(Some(top), &[])?,
+            model: model.clone(),
+            clock: a.clock.clone(),
+            reset: a.reset.clone(),
+            reset_cycles: 2,
+            reset_prob: 0.02,
+            cycles: a.cycles.max(1),
+            seed: a.seed,
+            warmup: 0,
+            vectors: None,
+            when: Vec::new(),
+            sims: vec![SimKind::Icarus],
+            timeout: Duration::from_secs(a.timeout.max(1)),
+            cache_dir: None,
+            keep: false,
+            replay_only: true,
+        };
+        let (o, dir) = trace::cosim_options(&c).await?;
+        cleanup = Some(dir);
+        o
+    } else if suite_form {
         let usage = |m: &str| {
             AppError::usage(
                 m.to_string(),
@@ -143,7 +191,11 @@ pub async fn run(a: TraceArgs) -> Result<ExitCode, AppError> {
     opts.timeout = Duration::from_secs(a.timeout);
     opts.keep_wave = a.wave.clone();
     opts.all_rankings = a.all_rankings;
-    let r = trace::run(&opts).await?;
+    let r = trace::run(&opts).await;
+    if let Some(d) = cleanup {
+        let _ = std::fs::remove_dir_all(d);
+    }
+    let r = r?;
     if a.json {
         println!(
             "{}",

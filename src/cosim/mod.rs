@@ -109,6 +109,10 @@ pub struct CosimOptions {
     pub cache_dir: Option<PathBuf>,
     /// Keep the job folders (their paths are reported).
     pub keep: bool,
+    /// Icarus only: record the model's outputs and write the replay testbench in its trace
+    /// form (see [`testbench::Bench::trace`]) without running it; the run's `job_dir` holds
+    /// `cosim_tb.sv` and `data/`. What `rtlsmith trace --cosim` runs.
+    pub replay_only: bool,
 }
 
 /// The verdict of a co-simulation.
@@ -537,7 +541,7 @@ pub async fn run(opts: &CosimOptions) -> Result<CosimReport, CosimError> {
         });
     }
     // a mismatch keeps its waveform (and so the work folder) for the trace to read
-    if opts.keep || runs.iter().any(|r| r.wave.is_some()) {
+    if opts.keep || opts.replay_only || runs.iter().any(|r| r.wave.is_some()) {
         let kept = work.keep();
         for r in &mut runs {
             r.job_dir.get_or_insert(kept.clone());
@@ -983,9 +987,17 @@ async fn run_icarus(job: &Job<'_>) -> Result<Run, CosimError> {
             cycles: stim.cycles.len(),
             compare_from: stim.compare_from,
             marker,
+            trace: opts.replay_only,
         }),
     )
     .map_err(|e| CosimError::io(&tb, e))?;
+    if opts.replay_only {
+        // for `trace`: the testbench and its data, not run here
+        r.message = "replay testbench written".into();
+        r.job_dir = Some(dir.clone());
+        r.seconds = started.elapsed().as_secs_f64();
+        return Ok(r);
+    }
     let mut design = opts.design.clone();
     design.sources.push(tb);
     design.top = Some(testbench::TB_TOP.into());

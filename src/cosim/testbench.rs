@@ -26,7 +26,14 @@ pub struct Bench<'a> {
     pub cycles: usize,
     pub compare_from: usize,
     pub marker: &'a str,
+    /// For `trace`: run to the end whatever the mismatches, and show the model's expected
+    /// outputs as an instance `expected` whose outputs are named as the DUT's (X where a cycle
+    /// is not compared, and between checks), each check in a time step of its own.
+    pub trace: bool,
 }
+
+/// The module whose instance `expected` carries the model's values for `trace`.
+const EXPECTED: &str = "rtlsmith_cosim_expected";
 
 pub fn testbench(b: &Bench) -> String {
     let n = b.cycles;
@@ -56,6 +63,34 @@ pub fn testbench(b: &Bench) -> String {
     conns.extend(b.inputs.iter().map(|p| format!(".{0}(in_{0})", p.name)));
     conns.extend(b.outputs.iter().map(|p| format!(".{0}(out_{0})", p.name)));
     let _ = writeln!(s, "  {}{params} dut ({});", b.top, conns.join(", "));
+    if b.trace {
+        let mut ec = Vec::new();
+        for p in b.outputs {
+            let _ = writeln!(s, "  reg {}expect_{} = 'x;", decl(p), p.name);
+            let _ = writeln!(s, "  wire {}shown_{};", decl(p), p.name);
+            ec.push(format!(
+                ".rtlsmith_e_{0}(expect_{0}), .{0}(shown_{0})",
+                p.name
+            ));
+        }
+        let _ = writeln!(s, "  {EXPECTED} expected ({});", ec.join(", "));
+        s.push_str("  task clear;\n    begin\n");
+        for p in b.outputs {
+            let _ = writeln!(s, "      expect_{} = 'x;", p.name);
+        }
+        s.push_str("    end\n  endtask\n");
+        s.push_str("  integer c;\n  task check(input integer k);\n    begin\n");
+        let _ = writeln!(s, "      if (k >= {}) begin", b.compare_from);
+        for p in b.outputs {
+            let _ = writeln!(
+                s,
+                "        if (cmp_{0}[k]) expect_{0} = exp_{0}[k];",
+                p.name
+            );
+        }
+        s.push_str("      end\n    end\n  endtask\n  initial begin\n");
+        return finish(s, b, true);
+    }
     s.push_str("  integer c;\n  task check(input integer k);\n    begin\n");
     let _ = writeln!(s, "      if (k >= {}) begin", b.compare_from);
     for p in b.outputs {
@@ -67,6 +102,12 @@ pub fn testbench(b: &Bench) -> String {
         );
     }
     s.push_str("      end\n    end\n  endtask\n  initial begin\n");
+    finish(s, b, false)
+}
+
+/// The initial block: read the vectors, then per cycle inputs, check, clock.
+fn finish(mut s: String, b: &Bench, trace: bool) -> String {
+    let n = b.cycles;
     for p in b.inputs {
         let _ = writeln!(s, "    $readmemh(\"stim_{0}.hex\", stim_{0});", p.name);
     }
@@ -84,7 +125,11 @@ pub fn testbench(b: &Bench) -> String {
     for p in b.inputs {
         let _ = writeln!(s, "      in_{0} = stim_{0}[c];", p.name);
     }
-    s.push_str("      #1 check(c);\n");
+    s.push_str(if trace {
+        "      #1 check(c);\n      #1 clear;\n"
+    } else {
+        "      #1 check(c);\n"
+    });
     if let Some(c) = b.clock {
         let _ = writeln!(s, "      {c} = 1'b1;\n      #1 {c} = 1'b0;\n      #1;");
     }
@@ -93,5 +138,17 @@ pub fn testbench(b: &Bench) -> String {
         "    end\n    #1 check({n});\n    $display(\"{}-MATCH %0d\", {n});\n    $finish;\n  end\nendmodule",
         b.marker
     );
+    if trace {
+        let ports: Vec<String> = b
+            .outputs
+            .iter()
+            .map(|p| format!("input {0}rtlsmith_e_{1}, output {0}{1}", decl(p), p.name))
+            .collect();
+        let _ = writeln!(s, "module {EXPECTED}({});", ports.join(", "));
+        for p in b.outputs {
+            let _ = writeln!(s, "  assign {0} = rtlsmith_e_{0};", p.name);
+        }
+        s.push_str("endmodule\n");
+    }
     s
 }

@@ -63,6 +63,8 @@ pub struct TraceOptions {
     pub all_rankings: bool,
     /// Observations scored at most (a long simulation is sampled, evenly).
     pub max_observations: usize,
+    /// Files the testbench reads by relative path (copied into the job folder).
+    pub data_dir: Option<PathBuf>,
 }
 
 impl TraceOptions {
@@ -80,6 +82,7 @@ impl TraceOptions {
             keep_wave: None,
             all_rankings: false,
             max_observations: 2000,
+            data_dir: None,
         }
     }
 }
@@ -268,6 +271,7 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
     let sim_opts = SimOptions {
         wave: Some(vcd.clone()),
         wave_scopes: vec![opts.dut.clone(), opts.reference.clone()],
+        data_dir: opts.data_dir.clone(),
         timeout: opts.timeout,
         require_finish: false,
         scratch: Some(work.path().to_path_buf()),
@@ -990,4 +994,43 @@ pub fn suite_options(
     let mut o = TraceOptions::new(design, "top_module1", "good1");
     o.dut_module = Some(problem.dut_module.clone());
     Ok(o)
+}
+
+/// The trace of RTL against a C++ golden model: `cosim` records the model's outputs for its
+/// seeded stimulus and writes its replay testbench in trace form (the model's values shown by
+/// an instance `expected` beside the RTL's `dut`), which is then traced as `--compare
+/// dut=expected`. Returns the options and the folder to remove afterwards.
+pub async fn cosim_options(
+    c: &crate::cosim::CosimOptions,
+) -> Result<(TraceOptions, PathBuf), TraceError> {
+    let mut c = c.clone();
+    c.replay_only = true;
+    c.sims = vec![SimKind::Icarus];
+    let report = crate::cosim::run(&c)
+        .await
+        .map_err(|e| TraceError::Usage(format!("cosim: {e}")))?;
+    let run = report.runs.first();
+    let dir = run
+        .filter(|r| r.verdict == crate::cosim::Verdict::Match)
+        .and_then(|r| r.job_dir.clone())
+        .ok_or_else(|| {
+            TraceError::Usage(format!(
+                "cosim could not prepare the model's expected values: {}",
+                run.map(|r| r.message.as_str()).unwrap_or("no run")
+            ))
+        })?;
+    // the run's folder is <work>/icarus; <work> is what to remove
+    let icarus = dir.clone();
+    let dir = icarus
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or(icarus.clone());
+    let mut design = c.design.clone();
+    design.sources.push(icarus.join("cosim_tb.sv"));
+    design.top = Some(crate::cosim::testbench::TB_TOP.into());
+    design.parameters.clear();
+    let mut o = TraceOptions::new(design, "dut", "expected");
+    o.dut_module = c.design.top.clone();
+    o.data_dir = Some(icarus.join("data"));
+    Ok((o, dir))
 }

@@ -317,3 +317,44 @@ fn a_verilog_eval_candidate_is_traced_with_the_suite_s_instances() {
     );
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn expected_values_can_come_from_a_cpp_golden_model() {
+    let d = tempfile::tempdir().unwrap();
+    let dut = planted(
+        d.path(),
+        "rtl/counter.v",
+        "counter.v",
+        &[("q <= d;", "q <= ~d;")],
+    );
+    let (r, j) = trace_json(&[
+        dut.to_str().unwrap(),
+        "--top",
+        "counter",
+        "--cosim",
+        "tests/fixtures/cosim/counter_model.cpp",
+        "--cycles",
+        "300",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(j["first_mismatch"]["output"], "q");
+    assert_eq!(top_suspect(&j).1, line_of(&dut, "q <= ~d"));
+    // the model's values are shown as expected
+    assert!(j["waveform"]["signals"][0]["expected"].is_array(), "{j}");
+    // the design as the model wants it: nothing to trace
+    let r = Run::of(
+        command(&[
+            "trace",
+            "rtl/counter.v",
+            "--top",
+            "counter",
+            "--cosim",
+            "tests/fixtures/cosim/counter_model.cpp",
+            "--cycles",
+            "300",
+        ])
+        .current_dir(root()),
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("nothing to trace"), "{}", r.stdout);
+}
