@@ -981,7 +981,8 @@ pub fn suite_options(
         Ok(p)
     };
     let tb = write(&format!("{}_test.sv", problem.id), &problem.testbench)?;
-    let mut sources = vec![candidate.to_path_buf(), tb];
+    // the simulation runs in a folder of its own: the candidate by its absolute path
+    let mut sources = vec![crate::process::absolute(candidate), tb];
     for (name, text) in &problem.support {
         sources.push(write(name, text)?);
     }

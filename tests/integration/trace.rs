@@ -289,20 +289,21 @@ fn a_verilog_eval_candidate_is_traced_with_the_suite_s_instances() {
         top_suspect(&j),
         (cand.display().to_string(), line_of(&cand, "else q <= d ^"))
     );
-    // the reference itself passes
+    // the reference itself passes (given by a path relative to where rtlsmith runs)
     let refc = d.path().join("ref.sv");
     std::fs::write(&refc, reference.replace("RefModule", "TopModule")).unwrap();
+    let ve2 = root().join("tests/fixtures/eval/ve2");
     let r = Run::of(
         command(&[
             "trace",
             "verilog-eval-v2",
-            "tests/fixtures/eval/ve2",
+            ve2.to_str().unwrap(),
             "--task",
             "Prob002_dff8r",
             "--candidate",
-            refc.to_str().unwrap(),
+            "ref.sv",
         ])
-        .current_dir(root()),
+        .current_dir(d.path()),
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let r = Run::of(
