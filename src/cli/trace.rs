@@ -16,6 +16,7 @@ Forms:
   rtlsmith trace FILES --top TB --compare DUT=REF     (instances below TB, side by side)
   rtlsmith trace verilog-eval-v2 DATASET --task ProbNNN_name --candidate FILE
   rtlsmith trace FILES --top TOP --cosim MODEL.cpp    (expected values from a C++ model)
+  rtlsmith trace FILES --top TB --dut INSTANCE        (failures from the testbench's messages)
 
 Exit codes: 0 the design matches the reference (nothing to trace); 1 suspects reported, or the
 design does not compile (its diagnostics are shown); 2 usage error (unknown instance, task or
@@ -33,6 +34,10 @@ pub struct TraceArgs {
     /// DUT_INSTANCE=REF_INSTANCE: instance paths below the top whose outputs are compared
     #[arg(long, value_name = "DUT=REF")]
     pub compare: Option<String>,
+    /// Without a reference: the DUT's instance below the top; failures are taken from the
+    /// testbench's messages naming an output and a time (the weakest evidence)
+    #[arg(long, value_name = "INSTANCE", conflicts_with_all = ["compare", "cosim"])]
+    pub dut: Option<String>,
     /// With `verilog-eval-v2 DATASET`: the problem (ProbNNN_name)
     #[arg(long)]
     pub task: Option<String>,
@@ -171,13 +176,16 @@ pub async fn run(a: TraceArgs) -> Result<ExitCode, AppError> {
                 "rtlsmith trace FILES --top TB --compare DUT=REF",
             )
         })?;
-        let cmp = a.compare.as_deref().unwrap_or_default();
+        let cmp = match (&a.compare, &a.dut) {
+            (None, Some(d)) => format!("{d}="),
+            (c, _) => c.clone().unwrap_or_default(),
+        };
         let Some((dut, reference)) = cmp
             .split_once('=')
-            .filter(|(d, r)| !d.is_empty() && !r.is_empty())
+            .filter(|(d, r)| !d.is_empty() && (!r.is_empty() || a.dut.is_some()))
         else {
             return Err(AppError::usage(
-                "--compare DUT=REF is required: the instance under test and the reference beside it",
+                "--compare DUT=REF (or --dut INSTANCE) is required: the instance under test and the reference beside it",
                 "VerilogEval's testbenches: --compare top_module1=good1",
             ));
         };

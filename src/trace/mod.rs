@@ -254,7 +254,9 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
         None => {
             let modules = read(&texts);
             let m = module_of(&modules, &top, &opts.dut).map_err(TraceError::Usage)?;
-            module_of(&modules, &top, &opts.reference).map_err(TraceError::Usage)?;
+            if !opts.reference.is_empty() {
+                module_of(&modules, &top, &opts.reference).map_err(TraceError::Usage)?;
+            }
             (m, modules)
         }
     };
@@ -270,7 +272,11 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
     let vcd = work.path().join("trace.vcd");
     let sim_opts = SimOptions {
         wave: Some(vcd.clone()),
-        wave_scopes: vec![opts.dut.clone(), opts.reference.clone()],
+        wave_scopes: [&opts.dut, &opts.reference]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect(),
         data_dir: opts.data_dir.clone(),
         timeout: opts.timeout,
         require_finish: false,
@@ -325,8 +331,17 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
     };
     let analysis = Instant::now();
     let dut_path = format!("{top}.{}", opts.dut);
+    // without a reference (the testbench's messages say what failed) nothing is read for it
+    let messages = opts.reference.is_empty();
     let ref_path = format!("{top}.{}", opts.reference);
-    let (dp, rp) = (format!("{dut_path}."), format!("{ref_path}."));
+    let (dp, rp) = (
+        format!("{dut_path}."),
+        if messages {
+            "\u{0}".to_string()
+        } else {
+            format!("{ref_path}.")
+        },
+    );
     let waves = Waves::read(
         &vcd,
         &|n: &str| n.starts_with(&dp) || n.starts_with(&rp),
@@ -337,7 +352,12 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
         let _ = std::fs::copy(&vcd, dest);
     }
     report.timescale = waves.timescale.clone();
-    for (flag, path) in [("DUT", &dut_path), ("REF", &ref_path)] {
+    let scopes = if messages {
+        vec![("DUT", &dut_path)]
+    } else {
+        vec![("DUT", &dut_path), ("REF", &ref_path)]
+    };
+    for (flag, path) in scopes {
         if !waves.scopes.contains(path) {
             let children: Vec<&str> = waves
                 .scopes
@@ -383,7 +403,19 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
         }
     };
     let mut observations: Vec<(usize, u32, bool)> = Vec::new();
+    if messages {
+        let log = result.run.as_ref().map(|p| p.output.as_str()).unwrap_or("");
+        let factor = time_factor(&texts, &top, &waves.timescale);
+        observations = from_messages(log, &outputs, &waves, &dp, factor);
+        report.notes.push(
+            "no reference: failures taken from the testbench's messages naming an output and a time (the weakest evidence)"
+                .into(),
+        );
+    }
     for (k, o) in outputs.iter().enumerate() {
+        if messages {
+            break;
+        }
         let (Some(&rt), Some(&dt)) = (
             waves.vars.get(&format!("{rp}{o}")),
             waves.vars.get(&format!("{dp}{o}")),
@@ -414,10 +446,14 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
     report.failing_outputs = failing.iter().map(|k| outputs[*k].clone()).collect();
     let Some((first_ti, first_out)) = first else {
         report.verdict = "pass";
-        report.message = format!(
-            "the design matches the reference at all {} observations: nothing to trace",
-            report.observations
-        );
+        report.message = if messages {
+            "the testbench reports no failure naming an output and a time: nothing to trace".into()
+        } else {
+            format!(
+                "the design matches the reference at all {} observations: nothing to trace",
+                report.observations
+            )
+        };
         report.analysis_ms = analysis.elapsed().as_secs_f64() * 1e3;
         return Ok(report);
     };
@@ -468,7 +504,13 @@ pub async fn run(opts: &TraceOptions) -> Result<TraceReport, TraceError> {
         }
         report.static_cone = ranked.cone_lines.clone();
     }
-    report.waveform = Some(table(&waves, &report, &dp, &rp, first_ti));
+    report.waveform = Some(table(
+        &waves,
+        &report,
+        &dp,
+        (!messages).then_some(rp.as_str()),
+        first_ti,
+    ));
     report.analysis_ms = analysis.elapsed().as_secs_f64() * 1e3;
     Ok(report)
 }
@@ -496,6 +538,98 @@ fn hierarchy_sources(texts: &[(PathBuf, String)], root: &str) -> Vec<(PathBuf, S
         }
     }
     picked.into_iter().map(|i| texts[i].clone()).collect()
+}
+
+/// Failing observations from the testbench's own messages: a line with a failure word, one of
+/// the DUT's outputs by name and a time (`at time 55`, `@55`, `t=55`, `time 55`), in the
+/// testbench's time unit (`factor` VCD steps each). An output's observations before its first
+/// reported failure count as passing, and so do those of outputs no failure names.
+fn from_messages(
+    log: &str,
+    outputs: &[String],
+    waves: &Waves,
+    dp: &str,
+    factor: u64,
+) -> Vec<(usize, u32, bool)> {
+    let fail =
+        regex::Regex::new(r"(?i)error|mismatch|fail|expected|wrong|incorrect").expect("regex");
+    let time = regex::Regex::new(r"(?i)(?:\btime\b|\bat\b|@|\bt\s*=)\s*=?\s*(\d+)").expect("regex");
+    let mut failed: BTreeMap<(usize, u32), ()> = BTreeMap::new();
+    for line in log.lines().filter(|l| fail.is_match(l)) {
+        let Some(t) = time
+            .captures_iter(line)
+            .filter_map(|c| c[1].parse::<u64>().ok())
+            .last()
+        else {
+            continue;
+        };
+        // `%t` prints in the simulation's precision, `%d` of $time in the module's unit: a
+        // time past the end of the run in the unit is read in the precision
+        let last = waves.times.last().copied().unwrap_or(0);
+        let t = match t.saturating_mul(factor) {
+            scaled if scaled <= last => scaled,
+            _ => t,
+        };
+        let ti = waves.times.partition_point(|x| *x <= t);
+        if ti == 0 {
+            continue;
+        }
+        for (k, o) in outputs.iter().enumerate() {
+            let named = regex::Regex::new(&format!(r"\b{}\b", regex::escape(o)))
+                .is_ok_and(|r| r.is_match(line));
+            if named {
+                failed.insert((k, (ti - 1) as u32), ());
+            }
+        }
+    }
+    let first: HashMap<usize, u32> = failed.keys().fold(HashMap::new(), |mut m, (k, ti)| {
+        let e = m.entry(*k).or_insert(*ti);
+        *e = (*e).min(*ti);
+        m
+    });
+    let mut out = Vec::new();
+    for (k, o) in outputs.iter().enumerate() {
+        if !waves.vars.contains_key(&format!("{dp}{o}")) {
+            continue;
+        }
+        for ti in 0..waves.times.len() as u32 {
+            if failed.contains_key(&(k, ti)) {
+                out.push((k, ti, true));
+            } else if first.get(&k).is_none_or(|f| ti < *f) {
+                out.push((k, ti, false));
+            }
+        }
+    }
+    out
+}
+
+/// VCD steps per unit of the testbench's time (its `timescale` unit over the VCD's).
+fn time_factor(texts: &[(PathBuf, String)], top: &str, vcd: &str) -> u64 {
+    let secs = |n: &str, u: &str| -> Option<f64> {
+        let n: f64 = n.parse().ok()?;
+        let u = match u {
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" => 1e-6,
+            "ns" => 1e-9,
+            "ps" => 1e-12,
+            "fs" => 1e-15,
+            _ => return None,
+        };
+        Some(n * u)
+    };
+    let ts = regex::Regex::new(r"`timescale\s+(\d+)\s*([munpf]?s)").expect("regex");
+    let unit = texts
+        .iter()
+        .find(|(_, t)| hdl::declared_modules(t).iter().any(|m| m == top))
+        .and_then(|(_, t)| ts.captures(t))
+        .and_then(|c| secs(&c[1], &c[2]));
+    let v = regex::Regex::new(r"^(\d+)\s*([munpf]?s)$").expect("regex");
+    let step = v.captures(vcd.trim()).and_then(|c| secs(&c[1], &c[2]));
+    match (unit, step) {
+        (Some(u), Some(s)) if u >= s => (u / s).round() as u64,
+        _ => 1,
+    }
 }
 
 /// Whether the DUT's digits differ from the reference's where the reference knows the bit (0 or
@@ -833,7 +967,7 @@ impl Ranked<'_> {
 
 /// The failing outputs and the top suspects' signals a few time steps around the first
 /// mismatch.
-fn table(waves: &Waves, report: &TraceReport, dp: &str, rp: &str, first: u32) -> WaveTable {
+fn table(waves: &Waves, report: &TraceReport, dp: &str, rp: Option<&str>, first: u32) -> WaveTable {
     let from = first.saturating_sub(3);
     let to = (first + 3).min(waves.times.len().saturating_sub(1) as u32);
     let tis: Vec<u32> = (from..=to).collect();
@@ -854,7 +988,7 @@ fn table(waves: &Waves, report: &TraceReport, dp: &str, rp: &str, first: u32) ->
         rows.push(WaveRow {
             name: o.clone(),
             values: show(&format!("{dp}{o}")),
-            expected: Some(show(&format!("{rp}{o}"))),
+            expected: rp.map(|rp| show(&format!("{rp}{o}"))),
         });
     }
     for s in report.suspects.iter().take(3) {

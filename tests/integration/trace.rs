@@ -359,3 +359,41 @@ fn expected_values_can_come_from_a_cpp_golden_model() {
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("nothing to trace"), "{}", r.stdout);
 }
+
+#[test]
+fn without_a_reference_the_testbench_s_messages_name_the_failures() {
+    let d = tempfile::tempdir().unwrap();
+    let dut = planted(
+        d.path(),
+        "rtl/counter.v",
+        "counter.v",
+        &[("q <= d;", "q <= ~d;")],
+    );
+    let (r, j) = trace_json(&[
+        dut.to_str().unwrap(),
+        "tests/fixtures/trace/counter_msg_tb.v",
+        "--top",
+        "counter_msg_tb",
+        "--dut",
+        "dut",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(j["failing_outputs"], serde_json::json!(["q"]));
+    assert_eq!(top_suspect(&j).1, line_of(&dut, "q <= ~d"));
+    assert!(j["notes"].to_string().contains("messages"), "{j}");
+    // no expected values to show without a reference
+    assert!(j["waveform"]["signals"][0].get("expected").is_none(), "{j}");
+    let r = Run::of(
+        command(&[
+            "trace",
+            "rtl/counter.v",
+            "tests/fixtures/trace/counter_msg_tb.v",
+            "--top",
+            "counter_msg_tb",
+            "--dut",
+            "dut",
+        ])
+        .current_dir(root()),
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
