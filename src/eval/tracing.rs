@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use super::generate::Generation;
 use super::rundir::{ResultLine, generation_path};
 use super::verdict::FailureCode;
 use super::{EvalError, io_err};
@@ -60,10 +61,10 @@ pub async fn trace_failures(
     Ok(traced)
 }
 
+/// The code of a kept generation (`eval --model`).
 fn generated(out: &Path, task: &str, sample: usize) -> Option<String> {
     let t = std::fs::read_to_string(generation_path(out, task, sample)).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&t).ok()?;
-    v["code"].as_str().map(str::to_string)
+    serde_json::from_str::<Generation>(&t).ok().map(|g| g.code)
 }
 
 /// The `report.md` section: each traced sample's suspects.

@@ -294,21 +294,23 @@ fn coarse(flat: &mut Flat, body: &str, file: &Path, first_line: u32, path: &str)
             .trim_start_matches("assign")
             .trim_start_matches("else")
             .trim();
+        let line_stmt = |kind, reads, writes| FStmt {
+            file: file.to_path_buf(),
+            line: number,
+            column: 1,
+            end_line: number,
+            text: t.to_string(),
+            kind,
+            scope: path.to_string(),
+            reads,
+            writes,
+            process: None,
+            guards: Vec::new(),
+            cond: None,
+        };
         if t.starts_with("if") || t.starts_with("else if") || t.starts_with("case") {
-            flat.stmts.push(FStmt {
-                file: file.to_path_buf(),
-                line: number,
-                column: 1,
-                end_line: number,
-                text: t.to_string(),
-                kind: StmtKind::Condition,
-                scope: path.to_string(),
-                reads: names(stripped),
-                writes: Vec::new(),
-                process: None,
-                guards: Vec::new(),
-                cond: None,
-            });
+            flat.stmts
+                .push(line_stmt(StmtKind::Condition, names(stripped), Vec::new()));
             continue;
         }
         // strip a leading `if (...)` or label before the assignment
@@ -318,20 +320,11 @@ fn coarse(flat: &mut Flat, body: &str, file: &Path, first_line: u32, path: &str)
             if lhs.contains("module") || lhs.contains("parameter") {
                 continue;
             }
-            flat.stmts.push(FStmt {
-                file: file.to_path_buf(),
-                line: number,
-                column: 1,
-                end_line: number,
-                text: t.to_string(),
-                kind: StmtKind::Assign,
-                scope: path.to_string(),
-                reads: names(&c[3]),
-                writes: names(lhs).into_iter().take(1).collect(),
-                process: None,
-                guards: Vec::new(),
-                cond: None,
-            });
+            flat.stmts.push(line_stmt(
+                StmtKind::Assign,
+                names(&c[3]),
+                names(lhs).into_iter().take(1).collect(),
+            ));
         }
     }
 }

@@ -34,6 +34,21 @@ fn trace_json(args: &[&str]) -> (Run, serde_json::Value) {
     (r, j)
 }
 
+/// Trace `dut` beside the unchanged `golden` source in the fixture testbench `<tb>.v` (its
+/// instances are `dut` and `golden`).
+fn pair_trace(dut: &Path, golden: &str, tb: &str) -> (Run, serde_json::Value) {
+    let bench = format!("tests/fixtures/trace/{tb}.v");
+    trace_json(&[
+        dut.to_str().unwrap(),
+        golden,
+        &bench,
+        "--top",
+        tb,
+        "--compare",
+        "dut=golden",
+    ])
+}
+
 fn top_suspect(j: &serde_json::Value) -> (String, u64) {
     let s = &j["suspects"][0];
     (
@@ -54,15 +69,7 @@ fn a_planted_fault_in_a_sequential_design_is_the_top_suspect() {
             ("q <= d;", "q <= ~d;"),
         ],
     );
-    let (r, j) = trace_json(&[
-        dut.to_str().unwrap(),
-        "rtl/counter.v",
-        "tests/fixtures/trace/counter_pair_tb.v",
-        "--top",
-        "counter_pair_tb",
-        "--compare",
-        "dut=golden",
-    ]);
+    let (r, j) = pair_trace(&dut, "rtl/counter.v", "counter_pair_tb");
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(j["verdict"], "fail");
     assert_eq!(j["failing_outputs"][0], "q");
@@ -147,15 +154,7 @@ fn a_planted_fault_in_a_submodule_is_found_through_the_instances() {
             ("s = 9'h1ff;", "s = 9'h0ff;"),
         ],
     );
-    let (_, j) = trace_json(&[
-        dut.to_str().unwrap(),
-        "tests/fixtures/trace/sum4.v",
-        "tests/fixtures/trace/sum4_pair_tb.v",
-        "--top",
-        "sum4_pair_tb",
-        "--compare",
-        "dut=golden",
-    ]);
+    let (_, j) = pair_trace(&dut, "tests/fixtures/trace/sum4.v", "sum4_pair_tb");
     assert_eq!(top_suspect(&j).1, line_of(&dut, "s = 9'h0ff"));
     assert_eq!(j["suspects"][0]["statement"], "s = 9'h0ff");
     // the signals are named through the hierarchy
