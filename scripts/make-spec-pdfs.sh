@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../tests/fixtures/spec"
 groff -ms -t -Tpdf scu.ms > scu.pdf
 groff -Tpdf image_only.ms > image_only.pdf
+# a second port table with narrower columns; register names wrapping, two at one address
+groff -ms -t -Tpdf uart16.ms > uart16.pdf
 qpdf --encrypt user-pw owner-pw 256 -- scu.pdf encrypted.pdf
 head -c 3000 scu.pdf > truncated.pdf
 printf 'this is not a pdf at all\n\x00\x01\x02' > corrupt.pdf

@@ -122,7 +122,7 @@ pub(crate) fn join_lines(lines: &[&str]) -> String {
 /// A table found at `lines[start..]`: (end index, header, rows), if the lines there line up in
 /// two or more columns over two or more rows.
 fn table_at(lines: &[&str], start: usize) -> Option<(usize, Vec<String>, Vec<Vec<String>>)> {
-    let head = cells(lines[start]);
+    let head = split_header(cells(lines[start]), lines[start], &lines[start + 1..]);
     if head.len() < 2 || head.iter().any(|(_, c)| c.len() > 40) {
         return None;
     }
@@ -149,7 +149,7 @@ fn table_at(lines: &[&str], start: usize) -> Option<(usize, Vec<String>, Vec<Vec
             i += 1;
             continue;
         }
-        let cs = cells(line);
+        let cs = split_at_columns(cells(line), line, &cols);
         // ruling lines of a drawn table
         if line.trim().chars().all(|c| "-=+|_ ".contains(c)) {
             i += 1;
@@ -187,6 +187,16 @@ fn table_at(lines: &[&str], start: usize) -> Option<(usize, Vec<String>, Vec<Vec
             blank_run = 0;
         } else if blank_run == 0
             && cs.len() == 1
+            && cs[0].0 + 2 >= cols[0]
+            && cs[0].0 <= cols[0] + 2
+            && rows.last().is_some_and(|r| continues(&r[0], &cs[0].1))
+        {
+            // the first cell wraps onto a line of its own (`Transmitter Holding` /
+            // `Register (THR)`, `Receiver Buffer Reg-` / `ister (RBR)`)
+            let last = rows.last_mut().expect("non-empty");
+            last[0] = join_lines(&[&last[0], &cs[0].1]);
+        } else if blank_run == 0
+            && cs.len() == 1
             && !rows.is_empty()
             && cs[0].0 + 2 >= cols[0]
             && cs[0].0 <= cols[0] + 2
@@ -220,6 +230,89 @@ fn table_at(lines: &[&str], start: usize) -> Option<(usize, Vec<String>, Vec<Vec
         end -= 1;
     }
     Some((end, header, rows))
+}
+
+/// A header cell that holds two column titles set one space apart (`Direction Description`
+/// above narrow columns) is split where the rows below start a column: at least half of the
+/// next lines (up to eight) have a cell starting at a word boundary inside it.
+fn split_header(head: Vec<(usize, String)>, line: &str, below: &[&str]) -> Vec<(usize, String)> {
+    let body: Vec<Vec<(usize, String)>> = below
+        .iter()
+        .take_while(|l| !l.trim().is_empty())
+        .take(8)
+        .map(|l| cells(l))
+        .filter(|c| c.len() >= 2)
+        .collect();
+    if body.len() < 2 {
+        return head;
+    }
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = Vec::new();
+    for (start, text) in head {
+        let end = start + text.chars().count();
+        let mut cuts: Vec<usize> = (start + 1..end)
+            .filter(|&p| chars.get(p - 1) == Some(&' ') && chars.get(p) != Some(&' '))
+            .filter(|&p| {
+                let starting = body
+                    .iter()
+                    .filter(|r| r.iter().any(|(q, _)| q.abs_diff(p) <= 1))
+                    .count();
+                starting * 2 >= body.len()
+            })
+            .collect();
+        cuts.dedup();
+        let mut from = start;
+        for c in cuts.into_iter().chain([end]) {
+            let piece: String = chars[from..c].iter().collect();
+            out.push((from, piece.trim().to_string()));
+            from = c;
+        }
+    }
+    out
+}
+
+/// A row cell that runs over the start of a header column at a word boundary (`stx_pad_o 1`
+/// under `Port  Width` set one space apart) is two cells — when the split gives the row
+/// exactly one cell per column (a merged cell such as `Reserved: read as zero` stays whole).
+fn split_at_columns(cs: Vec<(usize, String)>, line: &str, cols: &[usize]) -> Vec<(usize, String)> {
+    if cs.len() >= cols.len() {
+        return cs;
+    }
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = Vec::new();
+    for (start, text) in cs.iter().cloned() {
+        let end = start + text.chars().count();
+        let mut from = start;
+        for &c in cols.iter().filter(|&&c| c > start && c < end) {
+            // the word nearest the column's start (values may sit a character or two off)
+            let cut = [c, c + 1, c.saturating_sub(1), c + 2]
+                .into_iter()
+                .find(|&p| {
+                    p > from.max(start) + 1
+                        && p < end
+                        && chars.get(p - 1) == Some(&' ')
+                        && chars.get(p) != Some(&' ')
+                });
+            if let Some(p) = cut {
+                let piece: String = chars[from..p].iter().collect();
+                out.push((from, piece.trim().to_string()));
+                from = p;
+            }
+        }
+        let piece: String = chars[from..end].iter().collect();
+        out.push((from, piece.trim().to_string()));
+    }
+    if out.len() == cols.len() { out } else { cs }
+}
+
+/// Whether a first-column-only line continues the row above's first cell rather than starting
+/// a row of its own (a merged cell such as `Reserved`): the cell above ends in a hyphen, or
+/// the line starts in lower case or with `(`, or ends with an abbreviation in parentheses.
+fn continues(above: &str, line: &str) -> bool {
+    let t = line.trim();
+    above.ends_with('-')
+        || t.starts_with(|c: char| c.is_lowercase() || c == '(')
+        || (t.ends_with(')') && t.contains('(') && !above.contains('('))
 }
 
 /// Analyse one page (or a whole text file). Line numbers are 1-based within `text`.

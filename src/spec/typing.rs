@@ -305,9 +305,14 @@ pub(crate) fn extract(spec: &mut Spec, warnings: &mut Vec<String>) {
         let upper = label.to_uppercase();
         let mut order: Vec<usize> = (0..regs.len()).collect();
         order.sort_by_key(|i| std::cmp::Reverse(regs[*i].name.len()));
+        // by the whole name, or by its abbreviation (`Line Control Register (LCR)`)
         let hit = order.into_iter().find(|i| {
             let n = regs[*i].name.to_uppercase();
-            Regex::new(&format!(r"\b{}\b", regex::escape(&n))).is_ok_and(|re| re.is_match(&upper))
+            let abbr = ABBR.captures(&n).map(|c| c[1].to_string());
+            std::iter::once(n.clone()).chain(abbr).any(|n| {
+                Regex::new(&format!(r"\b{}\b", regex::escape(&n)))
+                    .is_ok_and(|re| re.is_match(&upper))
+            })
         });
         match hit {
             Some(i) => regs[i].fields.extend(fields),
@@ -321,6 +326,8 @@ pub(crate) fn extract(spec: &mut Spec, warnings: &mut Vec<String>) {
     spec.parameters = params;
     spec.registers = regs;
 }
+
+static ABBR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\(([A-Z][A-Z0-9_]+)\)\s*$").unwrap());
 
 fn strip_label(c: &str) -> String {
     static L: LazyLock<Regex> =

@@ -442,3 +442,71 @@ fn pdf_of_a_bundled_spec_reads_like_its_markdown() {
         );
     }
 }
+
+/// Two table classes a datasheet lost (issue 11): a second port table whose columns sit at
+/// other positions than the first's, its header's `Direction Description` one space apart
+/// (and, in the text copy, values one space after the name); register names that wrap onto a
+/// second line, two registers sharing an address, and a field table naming its register by
+/// the abbreviation in parentheses.
+#[test]
+fn narrow_second_port_table_and_wrapped_register_names() {
+    for file in ["uart16.pdf", "uart16_narrow.txt"] {
+        let s = ingest(&fx(file)).unwrap();
+        let groups = s.interfaces();
+        assert_eq!(groups.len(), 2, "{file}: {groups:?}");
+        for p in &s.ports {
+            assert!(
+                !p.name.contains(' ') && matches!(p.width, Width::Bits(_)),
+                "{file}: {p:?}"
+            );
+        }
+        let second: Vec<(&str, &str)> = s
+            .ports
+            .iter()
+            .filter(|p| p.interface == groups[1].0)
+            .map(|p| (p.name.as_str(), dir(p.direction)))
+            .collect();
+        let want: &[(&str, &str)] = if file.ends_with(".pdf") {
+            &[
+                ("irq", "out"),
+                ("tx", "out"),
+                ("rx", "in"),
+                ("rts", "out"),
+                ("cts", "in"),
+            ]
+        } else {
+            &[
+                ("int_o", "out"),
+                ("stx_pad_o", "out"),
+                ("srx_pad_i", "in"),
+                ("rts_pad_o", "out"),
+            ]
+        };
+        assert_eq!(second, want, "{file}");
+        let regs: Vec<(&str, Option<&str>, Option<&str>)> = s
+            .registers
+            .iter()
+            .map(|r| (r.name.as_str(), r.offset.as_deref(), r.access.as_deref()))
+            .collect();
+        assert_eq!(
+            regs[..2],
+            [
+                ("Receiver Buffer Register (RBR)", Some("0"), Some("R")),
+                ("Transmitter Holding Register (THR)", Some("0"), Some("W")),
+            ],
+            "{file}"
+        );
+        assert_eq!(regs[3].0, "Line Control Register (LCR)", "{file}");
+        if file.ends_with(".pdf") {
+            assert_eq!(regs.len(), 5);
+            assert_eq!(
+                s.registers[3].fields.len(),
+                2,
+                "LCR's fields by abbreviation"
+            );
+            assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        } else {
+            assert_eq!(regs.len(), 4);
+        }
+    }
+}
