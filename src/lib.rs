@@ -27,6 +27,7 @@ pub mod regress;
 pub mod runner;
 pub mod sim;
 pub mod spec;
+pub mod spec2rtl;
 pub mod suite;
 pub mod trace;
 pub mod util;

@@ -6,6 +6,7 @@
 pub mod cosim;
 pub mod doctor;
 pub mod eval;
+pub mod generate;
 pub mod ingest;
 pub mod lint;
 pub mod mutate;
@@ -86,6 +87,9 @@ pub enum Command {
     /// Point at the statements most likely at fault in a failing simulation (no LLM)
     #[command(after_help = trace::TRACE_HELP)]
     Trace(Box<trace::TraceArgs>),
+    /// Generate verified Verilog from a spec document: plan, C++ golden model, RTL, co-simulation
+    #[command(after_help = generate::GEN_HELP)]
+    Gen(Box<generate::GenArgs>),
     /// Read a spec document (PDF, Markdown, text, HTML) into a typed, citable Spec
     #[command(after_help = EXIT_CODES)]
     Ingest(ingest::IngestArgs),
@@ -113,6 +117,7 @@ pub async fn dispatch(command: Command) -> Result<ExitCode, AppError> {
         Command::Mutate(a) => mutate::run(*a).await,
         Command::Trace(a) => trace::run(*a).await,
         Command::Eval(a) => eval::run(*a).await,
+        Command::Gen(a) => generate::run(*a).await,
     }
 }
 

@@ -115,3 +115,60 @@ impl Provider for Scripted {
         })
     }
 }
+
+/// The provider of a replayed session given without `--model`: it answers nothing itself
+/// (every request is served from the session) and carries the recorded provider's kind and
+/// label, so request keys and reports are those of the recording.
+pub struct ReplayOnly {
+    kind: &'static str,
+    label: String,
+}
+
+impl ReplayOnly {
+    /// From a session file: the provider label and model of its first exchange.
+    pub fn from_session(path: &Path) -> Result<(ReplayOnly, String), String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read replay session {}: {e}", path.display()))?;
+        let first = text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .ok_or_else(|| format!("replay session {} is empty", path.display()))?;
+        let v: serde_json::Value = serde_json::from_str(first)
+            .map_err(|e| format!("replay session {}: line 1: {e}", path.display()))?;
+        let label = v["provider"].as_str().unwrap_or("").to_string();
+        let model = v["request"]["model"].as_str().unwrap_or("").to_string();
+        let kind = match label.split(':').next() {
+            Some("openai") => "openai",
+            Some("anthropic") => "anthropic",
+            Some("scripted") => "scripted",
+            _ => {
+                return Err(format!(
+                    "replay session {}: unknown provider `{label}`",
+                    path.display()
+                ));
+            }
+        };
+        Ok((ReplayOnly { kind, label }, model))
+    }
+}
+
+impl Provider for ReplayOnly {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+
+    fn send<'a>(
+        &'a self,
+        _req: &'a ChatRequest,
+    ) -> BoxFuture<'a, Result<ChatResponse, ProviderError>> {
+        Box::pin(async move {
+            Err(ProviderError::Other(
+                "a replayed session answers only the requests it recorded".into(),
+            ))
+        })
+    }
+}

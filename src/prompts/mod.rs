@@ -39,6 +39,26 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("rtllm.system.j2", include_str!("rtllm.system.j2")),
     ("rtllm.user.j2", include_str!("rtllm.user.j2")),
     ("reask.user.j2", include_str!("reask.user.j2")),
+    ("gen.system.j2", include_str!("gen.system.j2")),
+    (
+        "gen_understand.user.j2",
+        include_str!("gen_understand.user.j2"),
+    ),
+    ("gen_describe.user.j2", include_str!("gen_describe.user.j2")),
+    ("gen_review.user.j2", include_str!("gen_review.user.j2")),
+    (
+        "gen_pseudocode.user.j2",
+        include_str!("gen_pseudocode.user.j2"),
+    ),
+    ("gen_cpp.user.j2", include_str!("gen_cpp.user.j2")),
+    ("gen_verilog.user.j2", include_str!("gen_verilog.user.j2")),
+    ("gen_optimize.user.j2", include_str!("gen_optimize.user.j2")),
+    (
+        "gen_single_shot.user.j2",
+        include_str!("gen_single_shot.user.j2"),
+    ),
+    ("gen_tests.user.j2", include_str!("gen_tests.user.j2")),
+    ("gen_reask.user.j2", include_str!("gen_reask.user.j2")),
 ];
 
 #[derive(Debug, thiserror::Error)]

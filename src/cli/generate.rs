@@ -1,0 +1,316 @@
+//! `rtlsmith gen` (this file is generate.rs: `gen` is a reserved word): a spec document to verified Verilog (plan → pseudocode → C++ golden model →
+//! Verilog → co-simulation), every artifact in a run directory.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::{AppError, ExitCode};
+use rtlsmith::llm::{self, config::LlmTable, settings::Settings};
+use rtlsmith::sim::SimKind;
+use rtlsmith::spec2rtl::{self as s2r, Ablation, GenError, GenOptions, Human, Sampling, Verdict};
+
+pub const GEN_HELP: &str = "\
+Examples:
+  rtlsmith gen specs/counter.md --model openai:gpt-4o --out runs/counter
+  rtlsmith gen specs/examples/counter/spec.md --replay specs/examples/counter/session.jsonl --out /tmp/counter
+  rtlsmith gen spec.pdf --model anthropic:claude-sonnet-4-5 --top uart16 --answers answers.toml --ask
+  rtlsmith gen spec.md --model M --naive-coding        # ablations: --single-shot, --no-understand, --naive-coding
+
+A rerun with the same --out resumes: answered requests come from the run's cache.
+
+Exit codes:
+  0  verified: co-simulation against the C++ model matched on both simulators (and the spec's tests passed)
+  1  failed or stopped (the report names the stage and why)
+  2  usage error (bad arguments, unreadable spec or answers file)
+  3  a required tool or credential is missing (g++, verilator, iverilog, yosys; an API key)
+  130  interrupted (Ctrl-C); rerun with the same --out to resume";
+
+#[derive(Args, Debug)]
+pub struct GenArgs {
+    /// The spec document (PDF, Markdown, HTML, text — a VerilogEval prompt works too)
+    pub spec: PathBuf,
+    /// The model: openai:MODEL[@BASE_URL], anthropic:MODEL, or scripted:REPLIES.jsonl (a test
+    /// double, labelled as such); not needed with --replay
+    #[arg(long, value_name = "PROVIDER:MODEL")]
+    pub model: Option<String>,
+    /// The run directory (default: rtlsmith-gen/<top>)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The top module's name (default: the spec file's name, or its folder's for spec.md)
+    #[arg(long)]
+    pub top: Option<String>,
+    /// Answers to the plan's questions: JSON {"id": "answer"} or TOML id = "answer"
+    #[arg(long, value_name = "FILE")]
+    pub answers: Option<PathBuf>,
+    /// Ask open questions on the terminal (each answer counts as an intervention)
+    #[arg(long)]
+    pub ask: bool,
+    /// Attempts per generated artifact, and verification rounds
+    #[arg(long, default_value_t = 3)]
+    pub max_iterations: usize,
+    /// Verifier rounds per sub-function record
+    #[arg(long, default_value_t = 2)]
+    pub review_rounds: usize,
+    /// Ablation: the whole spec to RTL in one request, then verify against the spec's tests
+    #[arg(long, conflicts_with_all = ["no_understand", "naive_coding"])]
+    pub single_shot: bool,
+    /// Ablation: no plan; the top module coded straight from the whole spec
+    #[arg(long, conflicts_with = "naive_coding")]
+    pub no_understand: bool,
+    /// Ablation: straight to Verilog (no pseudocode, no C++); verified against the spec's tests
+    #[arg(long)]
+    pub naive_coding: bool,
+    /// Random co-simulation cycles after the spec's vectors
+    #[arg(long, default_value_t = 2000)]
+    pub cycles: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// CPU seconds for a C++ test program or a simulation
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Sampling temperature (default 0.85)
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    /// Reply length limit in tokens (default 4096)
+    #[arg(long)]
+    pub max_tokens: Option<u32>,
+    /// Stop cleanly once this many tokens were used (rerun to resume)
+    #[arg(long)]
+    pub max_tokens_total: Option<u64>,
+    /// Stop cleanly once the estimated cost (US dollars) reaches this (rerun to resume)
+    #[arg(long)]
+    pub max_cost: Option<f64>,
+    /// Seconds before a request is abandoned (and retried)
+    #[arg(long)]
+    pub request_timeout: Option<u64>,
+    /// Write every exchange of the run to this session file
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    pub record: Option<PathBuf>,
+    /// Serve every request from this session file, without network
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Folder of prompt templates overriding the built-in ones (gen_*.j2), file by file
+    #[arg(long, value_name = "DIR")]
+    pub prompts: Option<PathBuf>,
+    /// Print report.json instead of the summary
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl From<GenError> for AppError {
+    fn from(e: GenError) -> Self {
+        AppError {
+            code: if e.is_tool_missing() {
+                ExitCode::ToolMissing
+            } else {
+                ExitCode::Usage
+            },
+            hint: e.hint().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Questions asked on the terminal.
+struct Terminal;
+
+impl Human for Terminal {
+    fn answer(&self, subfunction: &str, q: &s2r::plan::Question) -> Option<String> {
+        let mut err = std::io::stderr();
+        let _ = write!(
+            err,
+            "\n[{subfunction}] {} ({})\n  assumption if you press Enter: {}\n  answer> ",
+            q.question, q.id, q.assumption
+        );
+        let _ = err.flush();
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).ok()?;
+        let t = line.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    }
+}
+
+pub async fn run(a: GenArgs) -> Result<ExitCode, AppError> {
+    let ablation = if a.single_shot {
+        Ablation::SingleShot
+    } else if a.no_understand {
+        Ablation::NoUnderstand
+    } else if a.naive_coding {
+        Ablation::NaiveCoding
+    } else {
+        Ablation::None
+    };
+    let mut opts = GenOptions::new(a.spec.clone(), PathBuf::new());
+    opts.top = a.top.clone();
+    let top = opts
+        .top
+        .clone()
+        .unwrap_or_else(|| s2r::default_top(&a.spec));
+    opts.out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("rtlsmith-gen").join(&top));
+    opts.answers = a.answers.clone();
+    opts.max_iterations = a.max_iterations.max(1);
+    opts.review_rounds = a.review_rounds;
+    opts.ablation = ablation;
+    opts.cycles = a.cycles;
+    opts.seed = a.seed;
+    opts.sims = vec![SimKind::Verilator, SimKind::Icarus];
+    opts.timeout = Duration::from_secs(a.timeout.max(1));
+    if !a.spec.is_file() {
+        return Err(AppError::usage(
+            format!("spec file not found: {}", a.spec.display()),
+            "give the path of the spec document",
+        ));
+    }
+    for k in &opts.sims {
+        rtlsmith::sim::check_available(*k)?;
+    }
+    for tool in ["g++", "yosys"] {
+        if rtlsmith::process::find_program(tool).is_none() {
+            return Err(AppError {
+                code: ExitCode::ToolMissing,
+                message: format!("{tool} not found on PATH (needed by rtlsmith gen)"),
+                hint: "install it with scripts/setup.sh".into(),
+            });
+        }
+    }
+    // the provider: --model, or the recorded one of a --replay session
+    let (provider, model): (Box<dyn llm::Provider>, String) = match (&a.model, &a.replay) {
+        (Some(m), _) => {
+            let spec =
+                llm::ModelSpec::parse(m).map_err(|e| AppError::usage(e, "rtlsmith gen --help"))?;
+            let p = llm::build_provider(&spec, Duration::from_secs(a.request_timeout.unwrap_or(300)))
+                .map_err(|e| match e {
+                    llm::SetupError::MissingCredential { var, .. } => AppError {
+                        code: ExitCode::ToolMissing,
+                        message: e.to_string(),
+                        hint: format!("export {var}=… (or a self-hosted endpoint: openai:MODEL@http://host:port/v1)"),
+                    },
+                    llm::SetupError::Invalid(m) => AppError::usage(m, "check --model"),
+                })?;
+            (p, m.clone())
+        }
+        (None, Some(r)) => {
+            let (p, model) = llm::scripted::ReplayOnly::from_session(r)
+                .map_err(|e| AppError::usage(e, "check the --replay file"))?;
+            (Box::new(p), model)
+        }
+        (None, None) => {
+            return Err(AppError::usage(
+                "no model: give --model PROVIDER:MODEL (or --replay SESSION)",
+                "e.g. --model openai:gpt-4o, --model scripted:replies.jsonl",
+            ));
+        }
+    };
+    let table = LlmTable {
+        model: Some(model.clone()),
+        temperature: a.temperature,
+        max_tokens: Some(a.max_tokens.unwrap_or(4096)),
+        timeout: a.request_timeout,
+        max_tokens_total: a.max_tokens_total,
+        max_cost: a.max_cost,
+        ..LlmTable::default()
+    };
+    let settings = Settings::resolve(&table, &LlmTable::default()).expect("model given");
+    // the run's own response cache: a rerun resumes without re-asking
+    let cache = (a.replay.is_none()).then(|| opts.out.join(".llm-cache"));
+    let cfg = settings.client_config(
+        llm::client::Prices::builtin(),
+        cache,
+        a.record.clone(),
+        a.replay.clone(),
+    );
+    let client =
+        llm::Client::new(provider, cfg).map_err(|e| AppError::usage(e.to_string(), e.hint()))?;
+    let prompts = rtlsmith::prompts::Prompts::load(a.prompts.as_deref())
+        .map_err(|e| AppError::usage(e.to_string(), "fix the template (minijinja syntax)"))?;
+    let sampling = Sampling {
+        model: llm::ModelSpec::parse(&model)
+            .map(|m| m.model)
+            .unwrap_or(model.clone()),
+        temperature: settings.temperature,
+        top_p: settings.top_p,
+        max_tokens: settings.max_tokens,
+        seed: settings.seed,
+    };
+    let terminal = Terminal;
+    let human: Option<&dyn Human> =
+        (a.ask && std::io::stdin().is_terminal()).then_some(&terminal as &dyn Human);
+    if a.ask && human.is_none() {
+        eprintln!(
+            "note: --ask needs a terminal on standard input; open questions become assumptions"
+        );
+    }
+    let report = s2r::run(&opts, &client, &prompts, sampling, human).await?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        print_summary(&report, &opts.out);
+    }
+    Ok(match report.verdict {
+        Verdict::Verified => ExitCode::Success,
+        _ => ExitCode::Failed,
+    })
+}
+
+fn print_summary(r: &s2r::GenReport, out: &std::path::Path) {
+    let verdict = match r.verdict {
+        Verdict::Verified => "verified",
+        Verdict::Failed => "FAILED",
+        Verdict::Stopped => "STOPPED",
+    };
+    println!("gen {}: {verdict} — {}", r.top, r.reason);
+    if r.scripted {
+        println!("  replies: scripted ({}) — not a model's work", r.provider);
+    } else {
+        println!("  model: {}", r.provider);
+    }
+    println!(
+        "  ablation: {}; no oracle (no benchmark testbench used); interventions: {}",
+        r.ablation.name(),
+        r.interventions
+    );
+    for s in &r.stages {
+        println!(
+            "  {:<10} {:<8} attempts {:>2}, iterations {:>2}, requests {:>2} ({} cached), {} tokens, {:.1} s",
+            s.name,
+            s.status,
+            s.attempts,
+            s.iterations,
+            s.usage.requests,
+            s.usage.cached,
+            s.usage.prompt_tokens + s.usage.completion_tokens,
+            s.usage.seconds
+        );
+    }
+    if let Some(sy) = &r.synth {
+        println!(
+            "  yosys: {} cell(s), {}",
+            sy.cells.map_or("?".into(), |c| c.to_string()),
+            if sy.latches.is_empty() {
+                "no latches".to_string()
+            } else {
+                format!("latches: {}", sy.latches.join(", "))
+            }
+        );
+    }
+    println!(
+        "  run directory: {} (report.md, plan.md, cpp/, rtl/, tests/, llm/)",
+        out.display()
+    );
+    if !r.cosim_command.is_empty() {
+        println!(
+            "  re-check: (cd {} && {})",
+            out.display(),
+            r.cosim_command.join(" ")
+        );
+    }
+}
