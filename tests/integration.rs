@@ -11,6 +11,8 @@ mod cosim;
 mod diagnostics;
 #[path = "integration/eval.rs"]
 mod eval;
+#[path = "integration/gen.rs"]
+mod gen_pipeline;
 #[path = "integration/hdl.rs"]
 mod hdl;
 #[path = "integration/llm.rs"]

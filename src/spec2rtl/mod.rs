@@ -1665,11 +1665,13 @@ async fn verify(
                     .collect(),
             });
             if rep.verdict != cosim::Verdict::Match && failure.is_none() {
-                let culprit = pin_subfunction(cx, plan).await?;
-                failure = Some(match culprit {
-                    Some(f) => FailureRecord { round, ..f },
-                    None => cosim_failure(round, &top, &rep),
-                });
+                failure = Some(cosim_failure(round, &top, &rep));
+            }
+            // pin the failure to the first sub-function that disagrees with its own C++
+            if failure.is_some()
+                && let Some(f) = pin_subfunction(cx, plan).await?
+            {
+                failure = Some(FailureRecord { round, ..f });
             }
         }
         let Some(f) = failure else {
