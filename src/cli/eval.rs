@@ -137,6 +137,10 @@ pub struct LlmArgs {
     /// A stop sequence for the model (repeatable)
     #[arg(long, value_name = "TEXT")]
     pub stop: Vec<String>,
+    /// `gen`: make each sample with the whole rtlsmith gen pipeline (the task text as the
+    /// spec; the suite's testbench judges only the final RTL — no oracle in the loop)
+    #[arg(long, value_parser = ["single", "gen"], default_value = "single")]
+    pub pipeline: String,
     /// Folder of prompt templates overriding the built-in ones, file by file
     #[arg(long, value_name = "DIR", env = "RTLSMITH_PROMPTS")]
     pub prompts: Option<PathBuf>,
@@ -441,6 +445,7 @@ fn model_source(
         reasks: a.reasks,
         stop: a.stop.clone(),
         prompt_overrides: prompts.overridden.clone(),
+        pipeline: (a.pipeline == "gen").then(|| "gen".to_string()),
     };
     if client.provider_kind() == "scripted" {
         eprintln!(

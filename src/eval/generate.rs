@@ -35,6 +35,10 @@ pub struct GenConfig {
     /// Names of prompt templates overridden from a user directory.
     #[serde(default)]
     pub prompt_overrides: Vec<String>,
+    /// `gen`: each sample is the final RTL of the whole `rtlsmith gen` pipeline run on the
+    /// task text (no oracle: the suite's testbench judges only the result).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<String>,
 }
 
 /// Everything about one generated sample (written to `generations/<task>/sampleNN.json`).
@@ -134,6 +138,9 @@ pub enum GenError {
     Llm(#[from] LlmError),
     #[error(transparent)]
     Prompt(#[from] PromptError),
+    /// The `rtlsmith gen` pipeline could not run for this sample.
+    #[error("rtlsmith gen: {0}")]
+    Pipeline(String),
 }
 
 /// Generate sample number `sample` of `problem` with the model run's client, prompts,
@@ -144,8 +151,12 @@ pub async fn generate(
     variant: &str,
     problem: &Problem,
     sample: usize,
+    out: &Path,
 ) -> Result<Generation, GenError> {
     let (client, prompts, cfg) = (&ms.client, &ms.prompts, &ms.params);
+    if cfg.pipeline.as_deref() == Some("gen") {
+        return pipeline(ms, problem, sample, out).await;
+    }
     let mut messages = initial_messages(prompts, kind, variant, problem, &ms.examples)?;
     let body = body_only(kind, variant);
     let mut malformed = Vec::new();
@@ -217,4 +228,86 @@ pub async fn generate(
         });
     }
     unreachable!("the loop returns on its last attempt")
+}
+
+/// The folder of one sample's `rtlsmith gen` run: `<out>/pipeline/<task>/sampleNN`.
+pub fn pipeline_dir(out: &Path, task: &str, sample: usize) -> PathBuf {
+    out.join("pipeline")
+        .join(task)
+        .join(format!("sample{sample:02}"))
+}
+
+/// One sample by the whole pipeline: the task text is the spec (a text file in the sample's
+/// folder), the top module is the one the testbench instantiates, and the final RTL — verified
+/// or not — is the candidate. The benchmark's testbench never enters the loop.
+async fn pipeline(
+    ms: &ModelSource,
+    problem: &Problem,
+    sample: usize,
+    out: &Path,
+) -> Result<Generation, GenError> {
+    use crate::spec2rtl;
+    let cfg = &ms.params;
+    let dir = pipeline_dir(out, &problem.id, sample);
+    let spec = dir.join("task.txt");
+    std::fs::create_dir_all(&dir)
+        .and_then(|_| std::fs::write(&spec, &problem.description))
+        .map_err(|e| GenError::Pipeline(format!("{}: {e}", spec.display())))?;
+    let mut opts = spec2rtl::GenOptions::new(spec, dir.clone());
+    opts.top = Some(problem.dut_module.clone());
+    opts.cycles = 1000;
+    opts.seed = 1 + sample as u64;
+    let sampling = spec2rtl::Sampling {
+        model: crate::llm::ModelSpec::parse(&cfg.model)
+            .map(|s| s.model)
+            .unwrap_or_else(|_| cfg.model.clone()),
+        temperature: cfg.temperature,
+        top_p: cfg.top_p,
+        max_tokens: cfg.max_tokens,
+        seed: cfg.seed.map(|s| s + sample as u64),
+    };
+    let report = spec2rtl::run(&opts, &ms.client, &ms.prompts, sampling, None)
+        .await
+        .map_err(|e| match e {
+            spec2rtl::GenError::Llm(e) => GenError::Llm(e),
+            other => GenError::Pipeline(other.to_string()),
+        })?;
+    if let Some(why) = report.reason.strip_prefix("the model could not be asked: ") {
+        // a budget or provider failure: the sample is not done (rerun to resume)
+        return Err(GenError::Pipeline(why.to_string()));
+    }
+    let mut code = String::new();
+    for f in &report.rtl {
+        code.push_str(&std::fs::read_to_string(dir.join(f)).unwrap_or_default());
+        code.push('\n');
+    }
+    if code.trim().is_empty() {
+        code = format!(
+            "// rtlsmith gen stopped before writing RTL: {}\n",
+            report.reason
+        );
+    }
+    let (pt, ct, requests, cached) = report.stages.iter().fold((0, 0, 0, 0), |a, s| {
+        (
+            a.0 + s.usage.prompt_tokens,
+            a.1 + s.usage.completion_tokens,
+            a.2 + s.usage.requests,
+            a.3 + s.usage.cached,
+        )
+    });
+    Ok(Generation {
+        task_id: problem.id.clone(),
+        sample,
+        provider: ms.client.label(),
+        messages: vec![Message::user(format!(
+            "rtlsmith gen pipeline ({} request(s)): verdict {:?} — {}; every prompt and reply is in pipeline/{}/sample{sample:02}/llm/",
+            requests, report.verdict, report.reason, problem.id
+        ))],
+        extracted: !report.rtl.is_empty(),
+        code,
+        malformed: Vec::new(),
+        prompt_tokens: pt,
+        completion_tokens: ct,
+        cached: requests == cached,
+    })
 }

@@ -288,6 +288,7 @@ pub async fn run(
                     .iter()
                     .filter(|l| l.verdict.reason.contains("(after re-ask"))
                     .count(),
+                pipeline: ms.params.pipeline.clone(),
             });
         }
     }

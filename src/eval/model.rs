@@ -175,7 +175,16 @@ impl Sample {
         {
             return Ok(Some(g));
         }
-        match generate::generate(&self.ms, self.kind, &self.variant, &self.prob, self.index).await {
+        match generate::generate(
+            &self.ms,
+            self.kind,
+            &self.variant,
+            &self.prob,
+            self.index,
+            &self.out,
+        )
+        .await
+        {
             Ok(g) => {
                 crate::util::write_atomic(
                     &gpath,

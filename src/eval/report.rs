@@ -84,6 +84,9 @@ pub struct LlmSummary {
     pub usage: crate::llm::Usage,
     /// Samples whose first reply was malformed and that were re-asked.
     pub reasked: usize,
+    /// `gen`: samples made by the whole `rtlsmith gen` pipeline (no oracle in its loop).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<String>,
 }
 
 /// What the journals do not hold: the run's wall time, and for a model run who answered and
@@ -230,6 +233,11 @@ impl Summary {
                 ));
             } else {
                 s.push_str(&format!("Model: `{}`.\n\n", l.provider));
+            }
+            if l.pipeline.as_deref() == Some("gen") {
+                s.push_str(
+                    "Pipeline: **rtlsmith gen** per sample (the task text as the spec: plan, C++ golden model, RTL, co-simulation; `pipeline/<task>/sampleNN/`). **No oracle**: the benchmark's testbench and reference judged only the final RTL and never entered the pipeline's loop.\n\n",
+                );
             }
         }
         if let Some(r) = &self.stop_reason {

@@ -107,10 +107,37 @@ pub fn chunks(spec: &Spec, budget: usize) -> Vec<Chunk> {
         }
         path.pop();
     }
+    // text before the first heading (all of a task text without headings) is a chunk too,
+    // cited by its lines
+    if !spec.preamble.is_empty() {
+        let mut md = String::new();
+        for b in &spec.preamble {
+            render_block(b, &mut md);
+        }
+        let first = spec.preamble.first().map(block_prov).unwrap_or_default();
+        out.push(Chunk {
+            citation: format!("preamble, {}", first.cite()),
+            path: "preamble".into(),
+            tokens: estimate_tokens(&md),
+            markdown: md,
+            blocks: spec.preamble.len(),
+        });
+    }
     for s in &spec.sections {
         walk(s, &mut Vec::new(), budget, &mut out);
     }
     out
+}
+
+fn block_prov(b: &Block) -> super::Provenance {
+    match b {
+        Block::Paragraph { prov, .. }
+        | Block::List { prov, .. }
+        | Block::Figure { prov, .. }
+        | Block::Equation { prov, .. }
+        | Block::Code { prov, .. } => *prov,
+        Block::Table(t) => t.prov,
+    }
 }
 
 /// The chunks that best answer a query ("the section about the line control register"):

@@ -336,3 +336,72 @@ fn bad_input_is_named() {
     assert_eq!(stage(&rep, "code")["status"], "stopped");
     assert_eq!(rep["instructions"][0]["helped"], false, "{rep}");
 }
+
+#[test]
+fn eval_pipeline_gen_judges_the_final_rtl_with_no_oracle() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("eval");
+    let r = rtlsmith_in(
+        &root(),
+        &[
+            "eval",
+            "verilog-eval-v2",
+            "tests/fixtures/gen/ve2-one",
+            "--model",
+            &fx("ve2-one"),
+            "--pipeline",
+            "gen",
+            "--no-cache",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["pass_at"]["1"], 1.0, "{summary}");
+    assert_eq!(summary["llm"]["pipeline"], "gen");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("**No oracle**") && md.contains("rtlsmith gen"),
+        "{md}"
+    );
+    let sample = out.join("pipeline/Prob001_and2/sample00");
+    let rep: Value =
+        serde_json::from_str(&std::fs::read_to_string(sample.join("report.json")).unwrap())
+            .unwrap();
+    assert_eq!(rep["verdict"], "verified");
+    assert_eq!(
+        rep["top"], "TopModule",
+        "the module the testbench instantiates"
+    );
+    let plan: Value =
+        serde_json::from_str(&std::fs::read_to_string(sample.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(
+        plan["interface"]["source"], "model",
+        "a task text has no port table"
+    );
+    // the benchmark's files never reached the pipeline's folder
+    for e in walk(&sample) {
+        let t = std::fs::read_to_string(&e).unwrap_or_default();
+        assert!(
+            !t.contains("RefModule") && !t.contains("stats1"),
+            "{}",
+            e.display()
+        );
+    }
+}
+
+fn walk(d: &Path) -> Vec<std::path::PathBuf> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(d).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            v.extend(walk(&p));
+        } else {
+            v.push(p);
+        }
+    }
+    v
+}
