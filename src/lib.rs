@@ -12,8 +12,10 @@ Layers, each importing only those below it:
 - [`runner`] (the job scheduler and remembered durations);
 - [`regress`], [`suite`], [`spec`], [`llm`], [`prompts`], [`cosim`], [`trace`] (fault
   localization on `sim`, `hdl` and `suite`), and [`eval`] on them (`eval` judges `suite`
-  problems, may generate candidates with `llm` and trace failures with `trace`), and
-  [`mutate`] (its testbenches are `regress` cases or suite tasks judged by `eval`'s judge).
+  problems, may generate candidates with `llm` — or with the whole [`spec2rtl`] pipeline — and
+  trace failures with `trace`), [`spec2rtl`] (`rtlsmith gen`: `spec`, `llm`, `prompts`, `cosim`,
+  `sim`, `hdl`), and [`mutate`] (its testbenches are `regress` cases or suite tasks judged by
+  `eval`'s judge).
 */
 
 pub mod cosim;

@@ -122,7 +122,7 @@ pub fn relative(s: &str, run_dir: &Path) -> String {
 pub struct Synth {
     pub ok: bool,
     pub cells: Option<u64>,
-    /// Latch cells inferred (named by their type).
+    /// Latches inferred: the signals (`module.signal`), or the latch cells' types.
     pub latches: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<String>,
@@ -185,10 +185,19 @@ pub async fn synth(files: &[PathBuf], top: &str, dir: &Path) -> Result<Synth, St
         .captures_iter(&log)
         .filter_map(|c| c.get(1).or(c.get(2)).and_then(|m| m.as_str().parse().ok()))
         .last();
-    let mut latches: Vec<String> = LATCH
+    // the signals (`Latch inferred for signal `\\mod.\\q'`), else the latch cells' types
+    static INFERRED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"Latch inferred for signal `\\?([^']+)'").expect("static"));
+    let mut latches: Vec<String> = INFERRED
         .captures_iter(&log)
-        .map(|c| c[1].to_string())
+        .map(|c| c[1].replace('\\', ""))
         .collect();
+    if latches.is_empty() {
+        latches = LATCH
+            .captures_iter(&log)
+            .map(|c| c[1].to_string())
+            .collect();
+    }
     latches.sort();
     latches.dedup();
     Ok(Synth {
@@ -359,4 +368,31 @@ pub fn module_header(src: &str, module: &str) -> Option<String> {
 /// Module names a Verilog text defines.
 pub fn modules_defined(src: &str) -> Vec<String> {
     hdl::text::declared_modules(src)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn synth_counts_cells_and_names_latches() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("l.v");
+        std::fs::write(
+            &f,
+            "module l(input en, input d, input a, input b, output reg q, output y);\n  always @* if (en) q = d;\n  assign y = a & b;\nendmodule\n",
+        )
+        .unwrap();
+        let s = synth(std::slice::from_ref(&f), "l", d.path())
+            .await
+            .unwrap();
+        assert!(s.ok, "{s:?}");
+        assert!(s.cells.unwrap() >= 2, "{s:?}");
+        assert_eq!(s.latches, ["l.q"]);
+        std::fs::write(&f, "module l(input a, output y); assign y = ; endmodule\n").unwrap();
+        let s = synth(std::slice::from_ref(&f), "l", d.path())
+            .await
+            .unwrap();
+        assert!(!s.ok && !s.messages.is_empty(), "{s:?}");
+    }
 }

@@ -296,7 +296,7 @@ fn bad_input_is_named() {
         "{log}"
     );
 
-    let cases: [(&str, &[&str], &str); 4] = [
+    let cases: [(&str, &[&str], &str); 5] = [
         (
             "never-compiles",
             &["--max-iterations", "2"],
@@ -313,6 +313,11 @@ fn bad_input_is_named() {
             "port d of absdiff is 4 bit(s) wide; the spec says 8",
         ),
         ("cycle", &[], "form a cycle (cmp8 → absdiff)"),
+        (
+            "crashes",
+            &["--max-iterations", "1"],
+            "the C++ model of cmp8 crashed: killed by signal",
+        ),
     ];
     for (fixture, extra, want) in cases {
         let d = tempfile::tempdir().unwrap();
