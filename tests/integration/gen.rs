@@ -157,7 +157,7 @@ fn a_wrong_sub_function_is_pinned_by_its_own_cosim() {
 }
 
 #[test]
-fn a_question_answered_from_a_file_is_one_intervention() {
+fn a_record_sent_back_by_the_verifier_and_a_question_answered_from_a_file() {
     let d = tempfile::tempdir().unwrap();
     let answers = d.path().join("answers.toml");
     std::fs::write(&answers, "\"rst-vs-load\" = \"rst wins: q becomes 0\"\n").unwrap();
@@ -166,7 +166,7 @@ fn a_question_answered_from_a_file_is_one_intervention() {
         "specs/examples/counter/spec.md",
         &[
             "--model",
-            "scripted:specs/examples/counter/scripted-replies.jsonl",
+            &fx("counter-review"),
             "--answers",
             answers.to_str().unwrap(),
         ],
