@@ -22,7 +22,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 name, cache, t0, t1 = sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
 assert r["verdict"] == "verified", r["reason"]
-stages = ", ".join(f"{s['name']} {s['attempts']} attempt(s)" for s in r["stages"])
+stages = ", ".join(f"{s['name']} {s['seconds']:.1f} s" for s in r["stages"])
 syn = r.get("synth") or {}
 print(f"{name:<8} {cache}: {r['verdict']} in {t1 - t0:5.1f} s wall ({stages}); "
       f"{syn.get('cells', '?')} cells; cosim {r['cosim']['cycles']} cycles on both simulators; "

@@ -288,7 +288,7 @@ fn print_summary(r: &s2r::GenReport, out: &std::path::Path) {
             s.usage.requests,
             s.usage.cached,
             s.usage.prompt_tokens + s.usage.completion_tokens,
-            s.usage.seconds
+            s.seconds
         );
     }
     if let Some(sy) = &r.synth {

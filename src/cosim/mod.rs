@@ -694,7 +694,11 @@ fn build_key(opts: &CosimOptions, harness: &str, version: &str) -> String {
         part(s.display().to_string().as_bytes());
         part(&std::fs::read(s).unwrap_or_default());
     }
-    part(&std::fs::read(&opts.model).unwrap_or_default());
+    // the model and every header it includes with quotes (a header can change alone)
+    for f in local_includes(&opts.model) {
+        part(f.display().to_string().as_bytes());
+        part(&std::fs::read(&f).unwrap_or_default());
+    }
     for (k, v) in &opts.design.parameters {
         part(format!("{k}={v}").as_bytes());
     }
@@ -705,6 +709,27 @@ fn build_key(opts: &CosimOptions, harness: &str, version: &str) -> String {
         part(i.display().to_string().as_bytes());
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A C++ file and the files it includes with quotes, transitively (resolved beside the file
+/// that includes them), in the order met.
+fn local_includes(path: &Path) -> Vec<PathBuf> {
+    static INCLUDE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#"(?m)^\s*#\s*include\s*"([^"]+)""#).unwrap());
+    let mut out: Vec<PathBuf> = vec![path.to_path_buf()];
+    let mut i = 0;
+    while i < out.len() && out.len() < 256 {
+        let text = std::fs::read_to_string(&out[i]).unwrap_or_default();
+        let dir = out[i].parent().map(Path::to_path_buf).unwrap_or_default();
+        for c in INCLUDE.captures_iter(&text) {
+            let f = dir.join(&c[1]);
+            if f.is_file() && !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        i += 1;
+    }
+    out
 }
 
 /// What both simulators' runs share.

@@ -26,7 +26,8 @@ pub struct StageStats {
     pub prompt_tokens: u64,
     pub completion_tokens: u64,
     pub cost: f64,
-    pub seconds: f64,
+    /// Time spent waiting for replies.
+    pub llm_seconds: f64,
 }
 
 /// Sampling settings of the run's requests.
@@ -152,7 +153,7 @@ impl<'a> Asker<'a> {
                 s.prompt_tokens += reply.response.prompt_tokens;
                 s.completion_tokens += reply.response.completion_tokens;
                 s.cost += usage1.cost - usage0.cost;
-                s.seconds += t0.elapsed().as_secs_f64();
+                s.llm_seconds += t0.elapsed().as_secs_f64();
             });
             self.log(&task, &messages, &choice.text);
             let got = take(&choice, want);

@@ -228,6 +228,8 @@ pub struct StageReport {
     /// Attempts after the first, per artifact, summed: regenerations.
     pub iterations: u64,
     pub interventions: u64,
+    /// Wall time of the whole stage: requests, compiles, simulations, synthesis.
+    pub seconds: f64,
     #[serde(flatten)]
     pub usage: StageStats,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -295,8 +297,16 @@ struct Ctx<'a> {
     stages: Vec<StageReport>,
     failures: Vec<FailureRecord>,
     out: PathBuf,
-    /// The stage running (its report is written even when it stops half-way).
+    /// The stage running (its report is written even when it stops half-way), since when.
     current: &'static str,
+    started: Instant,
+}
+
+impl Ctx<'_> {
+    fn begin(&mut self, stage: &'static str) {
+        self.current = stage;
+        self.started = Instant::now();
+    }
 }
 
 /// Run the pipeline. The client's cache (set by the caller in the run directory) makes a rerun
@@ -356,6 +366,7 @@ pub async fn run(
         failures: Vec::new(),
         out: out.clone(),
         current: "understand",
+        started: Instant::now(),
     };
     let mut report = GenReport {
         verdict: Verdict::Stopped,
@@ -485,7 +496,7 @@ async fn pipeline(cx: &mut Ctx<'_>, top: &str, report: &mut GenReport) -> Result
     let plan = match opts.ablation {
         Ablation::None | Ablation::NaiveCoding => understand(cx, top, spec_ifc).await?,
         Ablation::NoUnderstand | Ablation::SingleShot => {
-            cx.current = "tests";
+            cx.begin("tests");
             let (ifc, tests) = spec_tests(cx, top, spec_ifc).await?;
             whole_spec_plan(ifc, tests)
         }
@@ -527,7 +538,7 @@ async fn pipeline(cx: &mut Ctx<'_>, top: &str, report: &mut GenReport) -> Result
     // 2. code: pseudocode and C++ per sub-function
     let with_model = matches!(opts.ablation, Ablation::None | Ablation::NoUnderstand);
     if with_model {
-        cx.current = "code";
+        cx.begin("code");
         code(cx, &plan).await?;
         let model = format!(
             "// The golden model of {top}: the top sub-function's C++, to the cosim contract.\n#include \"{top}.h\"\nstruct Model : {top} {{}};\n"
@@ -536,7 +547,7 @@ async fn pipeline(cx: &mut Ctx<'_>, top: &str, report: &mut GenReport) -> Result
         report.model = Some("cpp/model.cpp".into());
     }
     // 3. RTL
-    cx.current = "rtl";
+    cx.begin("rtl");
     let files = if opts.ablation == Ablation::SingleShot {
         single_shot(cx, &plan).await?
     } else {
@@ -547,7 +558,7 @@ async fn pipeline(cx: &mut Ctx<'_>, top: &str, report: &mut GenReport) -> Result
         .map(|f| rtl::relative(&f.display().to_string(), &cx.out))
         .collect();
     // 4. verify
-    cx.current = "verify";
+    cx.begin("verify");
     verify(cx, &plan, &files, with_model, &top_tests, report).await
 }
 
@@ -567,12 +578,16 @@ fn stage_report(
         attempts,
         iterations,
         interventions,
+        seconds: 0.0,
         usage: cx.ask.stats(name),
         notes,
     }
 }
 
-fn push_stage(cx: &mut Ctx<'_>, r: StageReport) {
+fn push_stage(cx: &mut Ctx<'_>, mut r: StageReport) {
+    if r.name == cx.current {
+        r.seconds = cx.started.elapsed().as_secs_f64();
+    }
     cx.stages.retain(|s| s.name != r.name);
     cx.stages.push(r);
 }

@@ -28,12 +28,12 @@ pub fn to_markdown(r: &GenReport) -> String {
         r.interventions,
         r.seconds
     );
-    s.push_str("\n## Stages\n\n| Stage | Status | Attempts | Iterations | Interventions | Requests (cached) | Tokens in/out | Cost | Time |\n|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("\n## Stages\n\n| Stage | Status | Attempts | Iterations | Interventions | Requests (cached) | Tokens in/out | Cost | Time (model) |\n|---|---|---|---|---|---|---|---|---|\n");
     for st in &r.stages {
         let u = &st.usage;
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} ({}) | {}/{} | ${:.4} | {:.1} s |",
+            "| {} | {} | {} | {} | {} | {} ({}) | {}/{} | ${:.4} | {:.1} s ({:.1} s) |",
             st.name,
             st.status,
             st.attempts,
@@ -44,7 +44,8 @@ pub fn to_markdown(r: &GenReport) -> String {
             u.prompt_tokens,
             u.completion_tokens,
             u.cost,
-            u.seconds
+            st.seconds,
+            u.llm_seconds
         );
     }
     for st in r.stages.iter().filter(|st| !st.notes.is_empty()) {

@@ -138,6 +138,28 @@ fn a_rerun_with_another_seed_reuses_the_built_harness() {
     assert_eq!(v["verdict"], "match");
 }
 
+#[test]
+fn a_header_the_model_includes_is_part_of_the_build_key() {
+    // model.cpp only includes counter.h: editing the header alone must rebuild the harness
+    let d = tempfile::tempdir().unwrap();
+    let header = d.path().join("counter.h");
+    let text = std::fs::read_to_string(fx("counter_model.cpp")).unwrap();
+    std::fs::write(&header, &text).unwrap();
+    let model = d.path().join("model.cpp");
+    std::fs::write(&model, "#include \"counter.h\"\n").unwrap();
+    let c = rtl("counter.v");
+    let m = model.display().to_string();
+    let args = ["--top", "counter", "--model", m.as_str(), "--seed", "5"];
+    let (r, v) = cosim(&[&[c.as_str()][..], &args].concat());
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert_eq!(v["verdict"], "match");
+    std::fs::write(&header, text.replace("uint8_t(q + 1)", "uint8_t(q + 2)")).unwrap();
+    let (r, v) = cosim(&[&[c.as_str()][..], &args].concat());
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert_eq!(v["verdict"], "mismatch", "{v}");
+    assert_eq!(v["runs"][0]["build_cached"], false);
+}
+
 /// `rtlsmith cosim` of `rtl` (default: the bundled counter) against `model`, with `extra`.
 fn counter_run(rtl_file: Option<&Path>, model: &str, extra: &[&str]) -> (Run, serde_json::Value) {
     let src = rtl_file.map_or_else(|| rtl("counter.v"), |p| p.display().to_string());
