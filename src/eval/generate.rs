@@ -257,6 +257,7 @@ async fn pipeline(
     opts.top = Some(problem.dut_module.clone());
     opts.cycles = 1000;
     opts.seed = 1 + sample as u64;
+    opts.salt = format!("{}/sample{sample}", problem.id);
     let sampling = spec2rtl::Sampling {
         model: crate::llm::ModelSpec::parse(&cfg.model)
             .map(|s| s.model)

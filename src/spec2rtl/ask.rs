@@ -58,7 +58,12 @@ pub struct Asker<'a> {
     pub sampling: Sampling,
     pub log_dir: PathBuf,
     pub reasks: u32,
+    /// Separates this run's requests from identical ones of another (`<task>/sample3` when
+    /// eval runs the pipeline per sample; empty for `rtlsmith gen`).
+    pub salt: String,
     counter: Mutex<u32>,
+    /// How often each exact request was sent in this run: a repeat gets its own answer.
+    seen: Mutex<std::collections::HashMap<String, u32>>,
     stats: Mutex<Vec<(String, StageStats)>>,
 }
 
@@ -81,7 +86,9 @@ impl<'a> Asker<'a> {
             sampling,
             log_dir,
             reasks: 2,
+            salt: String::new(),
             counter: Mutex::new(0),
+            seen: Mutex::new(std::collections::HashMap::new()),
             stats: Mutex::new(Vec::new()),
         }
     }
@@ -140,7 +147,22 @@ impl<'a> Asker<'a> {
             };
             let usage0 = self.client.usage();
             let t0 = Instant::now();
-            let reply = self.client.chat(&req, "").await.map_err(GenError::Llm)?;
+            let repeat = self
+                .seen
+                .lock()
+                .map(|mut m| {
+                    let n = m
+                        .entry(serde_json::to_string(&req.messages).unwrap_or_default())
+                        .or_insert(0);
+                    *n += 1;
+                    *n - 1
+                })
+                .unwrap_or(0);
+            let salt = match repeat {
+                0 => self.salt.clone(),
+                n => format!("{}#{n}", self.salt),
+            };
+            let reply = self.client.chat(&req, &salt).await.map_err(GenError::Llm)?;
             let usage1 = self.client.usage();
             let choice = reply.response.choices.first().cloned().unwrap_or(Choice {
                 text: String::new(),

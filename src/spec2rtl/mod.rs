@@ -90,6 +90,9 @@ pub struct GenOptions {
     pub sims: Vec<SimKind>,
     /// CPU seconds for a C++ test program or a simulation.
     pub timeout: Duration,
+    /// Separates the requests of this run from identical ones of another run sharing the
+    /// response cache (eval's samples); empty for `rtlsmith gen`.
+    pub salt: String,
 }
 
 impl GenOptions {
@@ -106,6 +109,7 @@ impl GenOptions {
             seed: 1,
             sims: vec![SimKind::Verilator, SimKind::Icarus],
             timeout: Duration::from_secs(30),
+            salt: String::new(),
         }
     }
 }
@@ -353,9 +357,11 @@ pub async fn run(
         None => BTreeMap::new(),
     };
     let top = opts.top.clone().unwrap_or_else(|| default_top(&opts.spec));
+    let mut ask = Asker::new(client, prompts, sampling, out.join("llm"));
+    ask.salt = opts.salt.clone();
     let mut cx = Ctx {
         opts,
-        ask: Asker::new(client, prompts, sampling, out.join("llm")),
+        ask,
         human,
         spec_md: spec::to_markdown(&s),
         chunks: spec::chunks(&s, usize::MAX),

@@ -356,6 +356,8 @@ fn eval_pipeline_gen_judges_the_final_rtl_with_no_oracle() {
             &fx("ve2-one"),
             "--pipeline",
             "gen",
+            "--n",
+            "2",
             "--no-cache",
             "--out",
             out.to_str().unwrap(),
@@ -367,6 +369,17 @@ fn eval_pipeline_gen_judges_the_final_rtl_with_no_oracle() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["pass_at"]["1"], 1.0, "{summary}");
     assert_eq!(summary["llm"]["pipeline"], "gen");
+    // two samples are two pipeline runs: every request asked twice, none served from the other
+    let usage = &summary["llm"]["usage"];
+    assert_eq!(
+        (usage["requests"].as_u64(), usage["cached"].as_u64()),
+        (Some(12), Some(0)),
+        "{usage}"
+    );
+    assert!(
+        out.join("pipeline/Prob001_and2/sample01/report.json")
+            .is_file()
+    );
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
         md.contains("**No oracle**") && md.contains("rtlsmith gen"),
