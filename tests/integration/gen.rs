@@ -423,3 +423,55 @@ fn walk(d: &Path) -> Vec<std::path::PathBuf> {
     }
     v
 }
+
+/// `--ask` on a terminal: standard input is a pseudo-terminal whose other end answers.
+#[test]
+fn ask_reads_an_answer_from_the_terminal() {
+    use std::io::Write;
+    use std::os::fd::FromRawFd;
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty fills two descriptors we then own
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    // SAFETY: both descriptors are fresh and owned here
+    let (mut master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
+    };
+    // the answer waits in the terminal's input queue until rtlsmith reads it
+    master.write_all(b"rst wins, q becomes 0\n").unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let mut c = crate::common::command(&[
+        "gen",
+        "specs/examples/counter/spec.md",
+        "--model",
+        "scripted:specs/examples/counter/scripted-replies.jsonl",
+        "--out",
+        out.to_str().unwrap(),
+        "--ask",
+    ]);
+    c.current_dir(root()).stdin(slave);
+    let r = crate::common::Run::of(&mut c);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("When rst and load are both 1"),
+        "{}",
+        r.stderr
+    );
+    let rep: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(rep["interventions"], 1);
+    assert_eq!(rep["questions"][0][1]["settled_by"], "terminal");
+    assert_eq!(rep["questions"][0][1]["answer"], "rst wins, q becomes 0");
+}
