@@ -292,15 +292,7 @@ fn print_summary(r: &s2r::GenReport, out: &std::path::Path) {
         );
     }
     if let Some(sy) = &r.synth {
-        println!(
-            "  yosys: {} cell(s), {}",
-            sy.cells.map_or("?".into(), |c| c.to_string()),
-            if sy.latches.is_empty() {
-                "no latches".to_string()
-            } else {
-                format!("latches: {}", sy.latches.join(", "))
-            }
-        );
+        println!("  yosys: {}", sy.summary());
     }
     println!(
         "  run directory: {} (report.md, plan.md, cpp/, rtl/, tests/, llm/)",

@@ -296,6 +296,22 @@ const RESETS_LOW: [&str; 8] = [
     "rst_n", "rstn", "reset_n", "resetn", "arst_n", "aresetn", "areset_n", "rst_ni",
 ];
 
+/// Whether an input's name says it is a clock: `clk`, `clock`, `*_clk`.
+pub fn is_clock_name(name: &str) -> bool {
+    CLOCK_NAMES.contains(&name) || name.ends_with("_clk")
+}
+
+/// Whether an input's name says it is a reset: Some(active low) for `rst`, `reset`, `rst_n`, ….
+pub fn reset_by_name(name: &str) -> Option<bool> {
+    if RESETS_LOW.contains(&name) {
+        Some(true)
+    } else if RESETS_HIGH.contains(&name) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Read the top module's ports, choose the clock and the reset, and refuse what the harness
 /// cannot drive.
 pub fn interface(opts: &CosimOptions) -> Result<Interface, CosimError> {
@@ -358,10 +374,7 @@ pub fn interface(opts: &CosimOptions) -> Result<Interface, CosimError> {
         None => {
             let named: Vec<&str> = inputs
                 .iter()
-                .filter(|p| {
-                    p.width == 1
-                        && (CLOCK_NAMES.contains(&p.name.as_str()) || p.name.ends_with("_clk"))
-                })
+                .filter(|p| p.width == 1 && is_clock_name(&p.name))
                 .map(|p| p.name.as_str())
                 .collect();
             match named.as_slice() {

@@ -77,7 +77,7 @@ pub fn to_hex(v: &[u32], width: u32) -> String {
 
 /// Parse a JSON value (a number, or a string of hex with an optional `0x`, or decimal digits
 /// with a `d` prefix is not accepted: hex only) into a value of `width` bits.
-fn parse_value(v: &serde_json::Value, width: u32) -> Result<Value, String> {
+pub fn parse_value(v: &serde_json::Value, width: u32) -> Result<Value, String> {
     let mut out: Value = match v {
         serde_json::Value::Number(n) => {
             let x = n

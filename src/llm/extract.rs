@@ -158,7 +158,9 @@ fn strip_fences(s: &str) -> String {
         .join("\n")
 }
 
-fn code_blocks(text: &str) -> Vec<String> {
+/// The fenced code blocks of a reply, in order (a block opens and closes at a line starting
+/// with three backticks).
+pub fn code_blocks(text: &str) -> Vec<String> {
     let mut blocks = Vec::new();
     let mut cur: Option<Vec<&str>> = None;
     for line in text.lines() {

@@ -252,7 +252,7 @@ fn take(choice: &Choice, want: Want) -> Result<Answer, Malformed> {
             if choice.truncated() {
                 return Err(Malformed::Truncated);
             }
-            let blocks = blocks(&choice.text);
+            let blocks = extract::code_blocks(&choice.text);
             match blocks.len() {
                 0 if choice.text.trim().is_empty() => Err(Malformed::NoCode),
                 0 => Ok(Answer {
@@ -276,21 +276,4 @@ fn take(choice: &Choice, want: Want) -> Result<Answer, Malformed> {
             })
         }
     }
-}
-
-/// Fenced code blocks of a reply.
-fn blocks(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur: Option<Vec<&str>> = None;
-    for line in text.lines() {
-        if line.trim_start().starts_with("```") {
-            match cur.take() {
-                Some(b) => out.push(b.join("\n")),
-                None => cur = Some(Vec::new()),
-            }
-        } else if let Some(b) = cur.as_mut() {
-            b.push(line);
-        }
-    }
-    out
 }

@@ -1022,12 +1022,10 @@ async fn spec_tests(
 
 fn guess_reset(ifc: &Interface) -> Option<ResetSpec> {
     ifc.ports.iter().find_map(|p| {
-        let n = p.name.as_str();
-        let low = ["rst_n", "rstn", "reset_n", "resetn", "aresetn", "arst_n"].contains(&n);
-        let high = ["rst", "reset", "areset", "arst"].contains(&n);
-        (p.is_input() && p.width == 1 && (low || high)).then(|| ResetSpec {
-            name: n.into(),
-            active_low: low,
+        let active_low = cosim::reset_by_name(&p.name).filter(|_| p.is_input() && p.width == 1)?;
+        Some(ResetSpec {
+            name: p.name.clone(),
+            active_low,
             asynchronous: false,
         })
     })
@@ -1364,22 +1362,7 @@ async fn write_verilog(
             )
         })
         .collect();
-    let reset = plan.interface.reset.as_ref().map(|x| {
-        format!(
-            "`{}`, {}, {}",
-            x.name,
-            if x.active_low {
-                "active low"
-            } else {
-                "active high"
-            },
-            if x.asynchronous {
-                "asynchronous"
-            } else {
-                "synchronous"
-            }
-        )
-    });
+    let reset = plan.interface.reset.as_ref().map(ResetSpec::describe);
     let mut record = r.for_prompt();
     if !r.questions.is_empty() {
         record.push_str(&format!(
@@ -1477,15 +1460,7 @@ async fn rtl_stage(
         }
     }
     if let Some(s) = &report.synth {
-        notes.push(format!(
-            "yosys synth: {} cell(s){}",
-            s.cells.map_or("?".into(), |c| c.to_string()),
-            if s.latches.is_empty() {
-                ", no latches".to_string()
-            } else {
-                format!(", latches inferred: {}", s.latches.join(", "))
-            }
-        ));
+        notes.push(format!("yosys synth: {}", s.summary()));
     }
     let r = stage_report(cx, STAGE, "done", attempts, iterations, 0, notes);
     push_stage(cx, r);

@@ -59,6 +59,26 @@ pub struct Interface {
     pub citations: Vec<String>,
 }
 
+impl ResetSpec {
+    /// `rst (active high, synchronous)`.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} ({}, {})",
+            self.name,
+            if self.active_low {
+                "active low"
+            } else {
+                "active high"
+            },
+            if self.asynchronous {
+                "asynchronous"
+            } else {
+                "synchronous"
+            }
+        )
+    }
+}
+
 impl Interface {
     pub fn port(&self, name: &str) -> Option<&TopPort> {
         self.ports.iter().find(|p| p.name == name)
@@ -74,21 +94,7 @@ impl Interface {
             let _ = writeln!(s, "Clock: {c} (rising edge).");
         }
         if let Some(r) = &self.reset {
-            let _ = writeln!(
-                s,
-                "Reset: {} ({}, {}).",
-                r.name,
-                if r.active_low {
-                    "active low"
-                } else {
-                    "active high"
-                },
-                if r.asynchronous {
-                    "asynchronous"
-                } else {
-                    "synchronous"
-                }
-            );
+            let _ = writeln!(s, "Reset: {}.", r.describe());
         }
         s
     }
@@ -461,29 +467,15 @@ pub fn check_record(
     p
 }
 
-/// A test value as a u64 of `width` bits: a number, `true`/`false`, or a hex string (`0x1f`).
+/// A test value as a u64 of `width` (≤ 64) bits: a number, `true`/`false`, or a hex string
+/// (`0x1f`) — read as `cosim --vectors` reads its values.
 pub fn value(v: &serde_json::Value, width: u32) -> Result<u64, String> {
-    let x = match v {
-        serde_json::Value::Number(n) => n
-            .as_u64()
-            .ok_or_else(|| format!("{n} is not a non-negative integer"))?,
-        serde_json::Value::Bool(b) => u64::from(*b),
-        serde_json::Value::String(s) => {
-            let h: String = s
-                .trim()
-                .trim_start_matches("0x")
-                .trim_start_matches("0X")
-                .chars()
-                .filter(|c| *c != '_')
-                .collect();
-            u64::from_str_radix(&h, 16).map_err(|_| format!("`{s}` is not a hex value"))?
-        }
-        other => return Err(format!("{other} is not a value")),
-    };
-    if width < 64 && x >> width != 0 {
-        return Err(format!("{x:#x} does not fit in {width} bit(s)"));
-    }
-    Ok(x)
+    let words = crate::cosim::stimulus::parse_value(v, width.min(64))?;
+    Ok(words
+        .iter()
+        .take(2)
+        .enumerate()
+        .fold(0, |acc, (i, w)| acc | (u64::from(*w) << (32 * i))))
 }
 
 /// The interface the spec gives: its port tables (widths resolved with the parameters'
@@ -552,11 +544,7 @@ pub fn interface_from_spec(s: &Spec, top: &str) -> Result<Option<Interface>, Str
     }
     let clock = ports
         .iter()
-        .find(|p| {
-            p.is_input()
-                && p.width == 1
-                && (["clk", "clock"].contains(&p.name.as_str()) || p.name.ends_with("_clk"))
-        })
+        .find(|p| p.is_input() && p.width == 1 && crate::cosim::is_clock_name(&p.name))
         .map(|p| p.name.clone());
     Ok(Some(Interface {
         top: top.to_string(),
@@ -591,20 +579,9 @@ pub fn to_markdown(plan: &Plan) -> String {
         s,
         "\nClock: {}. Reset: {}.\n",
         i.clock.as_deref().unwrap_or("none (combinational)"),
-        i.reset.as_ref().map_or("none".to_string(), |r| format!(
-            "{} ({}, {})",
-            r.name,
-            if r.active_low {
-                "active low"
-            } else {
-                "active high"
-            },
-            if r.asynchronous {
-                "asynchronous"
-            } else {
-                "synchronous"
-            }
-        ))
+        i.reset
+            .as_ref()
+            .map_or("none".to_string(), ResetSpec::describe)
     );
     if !plan.summaries.is_empty() {
         s.push_str("## Section summaries\n\n");

@@ -86,18 +86,13 @@ pub fn to_markdown(r: &GenReport) -> String {
     if let Some(sy) = &r.synth {
         let _ = writeln!(
             s,
-            "\n## Synthesis (Yosys)\n\n{}: {} cell(s); latches: {}",
+            "\n## Synthesis (Yosys)\n\n{}: {}",
             if sy.ok {
                 "synth passed"
             } else {
                 "synth failed"
             },
-            sy.cells.map_or("?".into(), |c| c.to_string()),
-            if sy.latches.is_empty() {
-                "none".into()
-            } else {
-                sy.latches.join(", ")
-            }
+            sy.summary()
         );
     }
     s.push_str("\n## Checks\n\n");

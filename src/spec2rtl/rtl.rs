@@ -128,6 +128,21 @@ pub struct Synth {
     pub messages: Vec<String>,
 }
 
+impl Synth {
+    /// `123 cell(s), no latches` / `… cell(s), latches inferred: top.q`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} cell(s), {}",
+            self.cells.map_or("?".into(), |c| c.to_string()),
+            if self.latches.is_empty() {
+                "no latches".to_string()
+            } else {
+                format!("latches inferred: {}", self.latches.join(", "))
+            }
+        )
+    }
+}
+
 /// `yosys -p "read_verilog …; synth -top TOP; stat"` in `dir`.
 pub async fn synth(files: &[PathBuf], top: &str, dir: &Path) -> Result<Synth, String> {
     let yosys = process::find_program("yosys").ok_or("yosys not found on PATH")?;

@@ -345,13 +345,24 @@ fn bad_input_is_named() {
 #[test]
 fn eval_pipeline_gen_judges_the_final_rtl_with_no_oracle() {
     let d = tempfile::tempdir().unwrap();
+    // a one-problem suite: the and2 problem of the eval fixtures
+    let suite = d.path().join("ve2-one");
+    std::fs::create_dir(&suite).unwrap();
+    for f in ["prompt.txt", "ref.sv", "test.sv"] {
+        let name = format!("Prob001_and2_{f}");
+        std::fs::copy(
+            root().join("tests/fixtures/eval/ve2").join(&name),
+            suite.join(&name),
+        )
+        .unwrap();
+    }
     let out = d.path().join("eval");
     let r = rtlsmith_in(
         &root(),
         &[
             "eval",
             "verilog-eval-v2",
-            "tests/fixtures/gen/ve2-one",
+            suite.to_str().unwrap(),
             "--model",
             &fx("ve2-one"),
             "--pipeline",
