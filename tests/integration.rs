@@ -21,6 +21,8 @@ mod llm;
 mod mutate;
 #[path = "integration/prompts.rs"]
 mod prompts;
+#[path = "integration/reflect.rs"]
+mod reflection;
 #[path = "integration/reports.rs"]
 mod reports;
 #[path = "integration/spec.rs"]

@@ -10,14 +10,23 @@ use clap::Args;
 use super::{AppError, ExitCode};
 use rtlsmith::llm::{self, config::LlmTable, settings::Settings};
 use rtlsmith::sim::SimKind;
-use rtlsmith::spec2rtl::{self as s2r, Ablation, GenError, GenOptions, Human, Sampling, Verdict};
+use rtlsmith::spec2rtl::{
+    self as s2r, Ablation, GenError, GenOptions, Human, Router, Sampling, Verdict,
+};
 
 pub const GEN_HELP: &str = "\
 Examples:
   rtlsmith gen specs/counter.md --model openai:gpt-4o --out runs/counter
   rtlsmith gen specs/examples/counter/spec.md --replay specs/examples/counter/session.jsonl --out /tmp/counter
   rtlsmith gen spec.pdf --model anthropic:claude-sonnet-4-5 --top uart16 --answers answers.toml --ask
-  rtlsmith gen spec.md --model M --naive-coding        # ablations: --single-shot, --no-understand, --naive-coding
+  rtlsmith gen spec.md --model M --naive-coding        # ablations: --single-shot, --no-understand, --naive-coding, --no-reflection
+  rtlsmith gen specs/examples/counter/spec.md --model scripted:specs/examples/counter/scripted-replies.jsonl \
+      --inject cpp:incr4:off-by-one --router evidence   # plant a fault; watch reflection route it
+
+Reflection: a failure (C++ tests, ports, lint, synthesis, co-simulation) is routed with its
+evidence to the stage that caused it: 1 record (the spec was misread), 2 an earlier
+sub-function, 3 the current code, 4 a person (--ask or --answers). report.md lists every
+decision; reflect/NN.json holds its evidence.
 
 A rerun with the same --out resumes: answered requests come from the run's cache.
 
@@ -95,9 +104,29 @@ pub struct GenArgs {
     /// Folder of prompt templates overriding the built-in ones (gen_*.j2), file by file
     #[arg(long, value_name = "DIR")]
     pub prompts: Option<PathBuf>,
+    /// How failures are routed: model (an analysis request weighs the evidence) or evidence
+    /// (the evidence's first choice, no request)
+    #[arg(long, value_enum, default_value = "model")]
+    pub router: RouterArg,
+    /// Ablation: no reflection; a failure goes back to the stage that failed
+    #[arg(long, conflicts_with = "router")]
+    pub no_reflection: bool,
+    /// Reflection decisions allowed in the run
+    #[arg(long, default_value_t = 8)]
+    pub max_reflections: usize,
+    /// Plant a fault after the artifact passed its own checks: record:NAME:width,
+    /// cpp:NAME:off-by-one or rtl:NAME:operator (for tests and benchmarks of reflection)
+    #[arg(long, value_name = "STAGE:NAME:FAULT")]
+    pub inject: Option<String>,
     /// Print report.json instead of the summary
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum RouterArg {
+    Model,
+    Evidence,
 }
 
 impl From<GenError> for AppError {
@@ -161,6 +190,18 @@ pub async fn run(a: GenArgs) -> Result<ExitCode, AppError> {
     opts.seed = a.seed;
     opts.sims = vec![SimKind::Verilator, SimKind::Icarus];
     opts.timeout = Duration::from_secs(a.timeout.max(1));
+    opts.router = match (a.no_reflection, a.router) {
+        (true, _) => Router::Off,
+        (false, RouterArg::Model) => Router::Model,
+        (false, RouterArg::Evidence) => Router::Evidence,
+    };
+    opts.max_reflections = a.max_reflections;
+    if let Some(i) = &a.inject {
+        opts.inject = Some(
+            i.parse()
+                .map_err(|e: String| AppError::usage(e, "e.g. --inject cpp:incr4:off-by-one"))?,
+        );
+    }
     if !a.spec.is_file() {
         return Err(AppError::usage(
             format!("spec file not found: {}", a.spec.display()),
@@ -293,6 +334,27 @@ fn print_summary(r: &s2r::GenReport, out: &std::path::Path) {
     }
     if let Some(sy) = &r.synth {
         println!("  yosys: {}", sy.summary());
+    }
+    if let Some(i) = &r.injected {
+        println!(
+            "  injected fault {}: {}",
+            i.fault,
+            i.applied
+                .as_deref()
+                .unwrap_or("not applied (no site found, or the stage never ran)")
+        );
+    }
+    for d in &r.decisions {
+        println!(
+            "  reflection {}: {} → route {} ({} {}) by {}: {}",
+            d.n,
+            d.failure,
+            d.route_number,
+            d.route.name(),
+            d.subfunction,
+            d.decided_by,
+            d.outcome
+        );
     }
     println!(
         "  run directory: {} (report.md, plan.md, cpp/, rtl/, tests/, llm/)",

@@ -11,6 +11,8 @@ Two levels, for two kinds of text:
   from what a statement reads to what it writes, control edges from the enclosing conditions,
   clock and reset, port connections directed by the instantiated module's ports — the ground
   `trace` walks.
+- [`sites`] lists where a single fault can be planted (operators, constants, conditions…) for
+  `mutate` and for `gen --inject`.
 - [`text`] works on tokens: comments and strings, module and instance names, renaming. It needs
   no parser to accept the text, so it judges candidates that do not parse (a model's
   half-written module is still refused or accepted for the right reason).
@@ -21,6 +23,7 @@ This module is a leaf: it imports nothing else of rtlsmith.
 pub mod expr;
 pub mod graph;
 pub mod parse;
+pub mod sites;
 pub mod text;
 
 use std::collections::HashMap;

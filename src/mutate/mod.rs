@@ -8,7 +8,7 @@ counted), then, given a regression case or a suite task (its testbench and refer
 `eval`'s judge), simulated in parallel and called killed (the testbench failed) or surviving. Everything is recorded in `DIR/mutants.json`.
 */
 
-pub mod sites;
+pub use crate::hdl::sites;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -25,10 +25,12 @@ log of every exchange). Reflection (routing a failure to the stage that caused i
 pub mod ask;
 pub mod cpp;
 pub mod plan;
+pub mod reflect;
 mod report;
+mod routing;
 pub mod rtl;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -37,6 +39,7 @@ use serde::{Deserialize, Serialize};
 use ask::{Asker, Want};
 pub use ask::{Sampling, StageStats};
 use plan::{Interface, Pin, Plan, Question, Record, ResetSpec, TestCase, TestCycle, TopPort};
+pub use reflect::{Decision, Inject, Router};
 pub use report::to_markdown as report_markdown;
 
 use crate::cosim::{self, CosimOptions};
@@ -93,6 +96,12 @@ pub struct GenOptions {
     /// Separates the requests of this run from identical ones of another run sharing the
     /// response cache (eval's samples); empty for `rtlsmith gen`.
     pub salt: String,
+    /// How failures are routed (`--router`, `--no-reflection`).
+    pub router: Router,
+    /// Reflection decisions allowed in a run.
+    pub max_reflections: usize,
+    /// A fault planted after an artifact passed its own checks (`--inject`).
+    pub inject: Option<Inject>,
 }
 
 impl GenOptions {
@@ -110,6 +119,9 @@ impl GenOptions {
             sims: vec![SimKind::Verilator, SimKind::Icarus],
             timeout: Duration::from_secs(30),
             salt: String::new(),
+            router: Router::Model,
+            max_reflections: 8,
+            inject: None,
         }
     }
 }
@@ -278,7 +290,22 @@ pub struct GenReport {
     pub rtl: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    /// `model`, `evidence` or `off` (`--no-reflection`).
+    pub router: Router,
+    /// Every reflection decision: the failure, the evidence, the route and what came of it.
+    pub decisions: Vec<Decision>,
+    /// The fault planted with `--inject`, and where it went.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub injected: Option<Injected>,
     pub seconds: f64,
+}
+
+/// A planted fault.
+#[derive(Debug, Clone, Serialize)]
+pub struct Injected {
+    pub fault: String,
+    /// What was changed (none: no site for it was found, or the stage never ran).
+    pub applied: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -300,6 +327,11 @@ struct Ctx<'a> {
     instructions: Vec<Instruction>,
     stages: Vec<StageReport>,
     failures: Vec<FailureRecord>,
+    decisions: Vec<Decision>,
+    /// The planted fault, once applied.
+    injected: Option<String>,
+    /// The optimizer's instruction waiting for the next C++ attempt of a sub-function.
+    pending: Option<(String, usize)>,
     out: PathBuf,
     /// The stage running (its report is written even when it stops half-way), since when.
     current: &'static str,
@@ -345,7 +377,7 @@ pub async fn run(
         });
     }
     let out = crate::process::absolute(&opts.out);
-    for d in ["llm", "cpp", "rtl", "tests", "verify"] {
+    for d in ["llm", "cpp", "rtl", "tests", "verify", "reflect"] {
         std::fs::create_dir_all(out.join(d)).map_err(|e| GenError::io(&out.join(d), e))?;
     }
     write(
@@ -370,6 +402,9 @@ pub async fn run(
         instructions: Vec::new(),
         stages: Vec::new(),
         failures: Vec::new(),
+        decisions: Vec::new(),
+        injected: None,
+        pending: None,
         out: out.clone(),
         current: "understand",
         started: Instant::now(),
@@ -394,6 +429,9 @@ pub async fn run(
         cosim_command: Vec::new(),
         rtl: Vec::new(),
         model: None,
+        router: opts.router,
+        decisions: Vec::new(),
+        injected: None,
         seconds: 0.0,
     };
     let outcome = pipeline(&mut cx, &top, &mut report).await;
@@ -402,8 +440,19 @@ pub async fn run(
         push_stage(&mut cx, r);
     }
     report.stages = std::mem::take(&mut cx.stages);
+    const ORDER: [&str; 6] = ["understand", "tests", "code", "rtl", "verify", "reflect"];
+    report.stages.sort_by_key(|s| {
+        ORDER
+            .iter()
+            .position(|n| *n == s.name)
+            .unwrap_or(ORDER.len())
+    });
     report.instructions = std::mem::take(&mut cx.instructions);
     report.failures = std::mem::take(&mut cx.failures);
+    report.injected = opts.inject.as_ref().map(|i| Injected {
+        fault: i.to_string(),
+        applied: cx.injected.clone(),
+    });
     report.interventions = report.stages.iter().map(|s| s.interventions).sum();
     report.seconds = t0.elapsed().as_secs_f64();
     match outcome {
@@ -412,12 +461,34 @@ pub async fn run(
             report.verdict = Verdict::Stopped;
             report.reason = reason;
         }
+        Err(Stop::Failed(reason)) => {
+            report.verdict = Verdict::Failed;
+            report.reason = reason;
+        }
         Err(Stop::Error(GenError::Llm(e))) => {
             // a budget or a provider failure stops the run cleanly: rerun to resume
             report.verdict = Verdict::Stopped;
             report.reason = format!("the model could not be asked: {e}");
         }
         Err(Stop::Error(e)) => return Err(e),
+    }
+    report.decisions = std::mem::take(&mut cx.decisions);
+    for d in &mut report.decisions {
+        if d.outcome == "pending" {
+            d.outcome = match report.verdict {
+                Verdict::Verified => "verified".into(),
+                _ => "stopped".into(),
+            };
+        }
+        // the evidence file gets the decision's outcome
+        let path = out.join(&d.evidence);
+        if let Some(mut v) = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        {
+            v["decision"] = serde_json::to_value(&*d).unwrap_or_default();
+            write(&path, &serde_json::to_string_pretty(&v).unwrap_or_default())?;
+        }
     }
     write(
         &out.join("report.json"),
@@ -429,6 +500,8 @@ pub async fn run(
 
 enum Stop {
     Stopped(String),
+    /// Verification ran and nothing is left to try.
+    Failed(String),
     Error(GenError),
 }
 
@@ -541,31 +614,103 @@ async fn pipeline(cx: &mut Ctx<'_>, top: &str, report: &mut GenReport) -> Result
     }
     write(&cx.out.join("tests/vectors.jsonl"), &vectors)?;
 
-    // 2. code: pseudocode and C++ per sub-function
+    // 2.–4. code, RTL, verify; a failure goes to reflection, which sends work back to the
+    // stage that caused it, until verified or nothing is left to try
     let with_model = matches!(opts.ablation, Ablation::None | Ablation::NoUnderstand);
-    if with_model {
-        cx.begin("code");
-        code(cx, &plan).await?;
-        let model = format!(
-            "// The golden model of {top}: the top sub-function's C++, to the cosim contract.\n#include \"{top}.h\"\nstruct Model : {top} {{}};\n"
-        );
-        write(&cx.out.join("cpp/model.cpp"), &model)?;
-        report.model = Some("cpp/model.cpp".into());
+    let mut plan = plan;
+    let mut work = Work::default();
+    work.redo(&plan.order.clone(), with_model);
+    if opts.ablation == Ablation::SingleShot {
+        cx.begin("rtl");
+        let files = single_shot(cx, &plan).await?;
+        report.rtl = files
+            .iter()
+            .map(|f| rtl::relative(&f.display().to_string(), &cx.out))
+            .collect();
+        cx.begin("verify");
+        work.verify_rounds = cx.opts.max_iterations;
+        if let Some(f) = verify(cx, &plan, &files, false, &top_tests, &mut work, report).await? {
+            return Err(routing::no_route(cx, &f, &work, None));
+        }
+        return Ok(());
     }
-    // 3. RTL
-    cx.begin("rtl");
-    let files = if opts.ablation == Ablation::SingleShot {
-        single_shot(cx, &plan).await?
-    } else {
-        rtl_stage(cx, &plan, with_model, report).await?
-    };
-    report.rtl = files
-        .iter()
-        .map(|f| rtl::relative(&f.display().to_string(), &cx.out))
-        .collect();
-    // 4. verify
-    cx.begin("verify");
-    verify(cx, &plan, &files, with_model, &top_tests, report).await
+    loop {
+        if with_model && !work.cpp.is_empty() {
+            cx.begin("code");
+            if let Some(f) = code(cx, &plan, &mut work).await? {
+                routing::reflect(cx, &mut plan, &mut work, f, with_model).await?;
+                continue;
+            }
+            let model = format!(
+                "// The golden model of {top}: the top sub-function's C++, to the cosim contract.\n#include \"{top}.h\"\nstruct Model : {top} {{}};\n"
+            );
+            write(&cx.out.join("cpp/model.cpp"), &model)?;
+            report.model = Some("cpp/model.cpp".into());
+        }
+        if !work.rtl.is_empty() {
+            cx.begin("rtl");
+            if let Some(f) = rtl_stage(cx, &plan, &mut work, with_model, report).await? {
+                routing::reflect(cx, &mut plan, &mut work, f, with_model).await?;
+                continue;
+            }
+        }
+        let files = files_for(&plan, &cx.out, &plan.interface.top);
+        report.rtl = files
+            .iter()
+            .map(|f| rtl::relative(&f.display().to_string(), &cx.out))
+            .collect();
+        cx.begin("verify");
+        match verify(cx, &plan, &files, with_model, &top_tests, &mut work, report).await? {
+            None => return Ok(()),
+            Some(f) => routing::reflect(cx, &mut plan, &mut work, f, with_model).await?,
+        }
+    }
+}
+
+/// What is still to be made, and with which feedback.
+#[derive(Debug, Default)]
+struct Work {
+    /// Sub-functions whose pseudocode is to be (re)written.
+    pseudo: BTreeSet<String>,
+    /// Sub-functions whose C++ is to be (re)written.
+    cpp: BTreeSet<String>,
+    /// Sub-functions whose Verilog is to be (re)written.
+    rtl: BTreeSet<String>,
+    /// `cpp:NAME` / `rtl:NAME` → what the next attempt is told.
+    feedback: BTreeMap<String, String>,
+    /// `cpp:NAME` / `rtl:NAME` → attempts since the artifact's inputs last changed.
+    tries: BTreeMap<String, usize>,
+    /// Artifacts made at least once: another attempt is an iteration.
+    made: BTreeSet<String>,
+    /// Verification rounds run.
+    verify_rounds: usize,
+}
+
+impl Work {
+    /// Everything of these sub-functions is made again from the start (their inputs changed).
+    fn redo(&mut self, names: &[String], with_model: bool) {
+        for n in names {
+            self.pseudo.insert(n.clone());
+            if with_model {
+                self.cpp.insert(n.clone());
+            }
+            self.rtl.insert(n.clone());
+            self.tries.remove(&format!("cpp:{n}"));
+            self.tries.remove(&format!("rtl:{n}"));
+        }
+    }
+
+    fn tries(&self, artifact: &str) -> usize {
+        self.tries.get(artifact).copied().unwrap_or(0)
+    }
+
+    /// The next attempt of an artifact: its number, and whether it was made before (an
+    /// iteration).
+    fn attempt(&mut self, artifact: &str) -> (usize, bool) {
+        let n = self.tries.entry(artifact.to_string()).or_insert(0);
+        *n += 1;
+        (*n, !self.made.insert(artifact.to_string()))
+    }
 }
 
 /// The stats of a stage from the asker, with its attempts.
@@ -590,12 +735,25 @@ fn stage_report(
     }
 }
 
+/// Add a stage's account: a stage that runs again (reflection sends work back to it) adds its
+/// attempts, notes and time to those of its earlier runs.
 fn push_stage(cx: &mut Ctx<'_>, mut r: StageReport) {
     if r.name == cx.current {
         r.seconds = cx.started.elapsed().as_secs_f64();
+        cx.started = Instant::now();
     }
-    cx.stages.retain(|s| s.name != r.name);
-    cx.stages.push(r);
+    match cx.stages.iter_mut().find(|s| s.name == r.name) {
+        Some(s) => {
+            s.status = r.status;
+            s.attempts += r.attempts;
+            s.iterations += r.iterations;
+            s.interventions += r.interventions;
+            s.seconds += r.seconds;
+            s.usage = r.usage;
+            s.notes.append(&mut r.notes);
+        }
+        None => cx.stages.push(r),
+    }
 }
 
 /// Understand: plan, records, review, questions.
@@ -655,123 +813,14 @@ async fn understand(
     let mut interventions = 0;
     for name in &order {
         let sk = skeleton.iter().find(|r| &r.name == name).expect("ordered");
-        let mut feedback: Vec<String> = Vec::new();
-        let mut reviews: Vec<String> = Vec::new();
-        let mut rounds = 0usize;
-        let mut record = loop {
-            attempts += 1;
-            let a = cx
-                .ask
-                .ask(
-                    STAGE,
-                    "gen_describe.user.j2",
-                    minijinja::context! {
-                        name, top,
-                        purpose => sk.purpose.clone(),
-                        depends_on => sk.depends_on.join(", "),
-                        interface => ifc.describe(),
-                        feedback => feedback.join("\n"),
-                        spec => cx.spec_md.clone(),
-                    },
-                    Want::Json,
-                )
-                .await?;
-            let mut r: Record = match serde_json::from_value(a.value.unwrap_or_default()) {
-                Ok(r) => r,
-                Err(e) => {
-                    feedback = vec![format!(
-                        "the record does not have the fields asked for: {e}"
-                    )];
-                    rounds += 1;
-                    if rounds > cx.opts.review_rounds {
-                        return Err(Stop::Stopped(format!(
-                            "understand: no usable record of {name}: {e}"
-                        )));
-                    }
-                    continue;
-                }
-            };
-            r.name = name.clone();
-            if r.depends_on.is_empty() {
-                r.depends_on = sk.depends_on.clone();
-            }
-            r.purpose = if r.purpose.is_empty() {
-                sk.purpose.clone()
-            } else {
-                r.purpose
-            };
-            let problems = plan::check_record(&r, &ifc, &known, &cx.chunks);
-            if !problems.is_empty() {
-                rounds += 1;
-                reviews.push(format!("checks: {}", problems.join("; ")));
-                if rounds > cx.opts.review_rounds {
-                    return Err(Stop::Stopped(format!(
-                        "understand: the record of {name} still has problems after {rounds} round(s): {}",
-                        problems.join("; ")
-                    )));
-                }
-                feedback = problems;
-                continue;
-            }
-            r.sources = r
-                .citations
-                .iter()
-                .filter_map(|c| plan::resolve_citation(&cx.chunks, c))
-                .collect();
-            r.sources.dedup();
-            if rounds >= cx.opts.review_rounds {
-                notes.push(format!(
-                    "record of {name} accepted without a further review: the review budget ({}) is spent",
-                    cx.opts.review_rounds
-                ));
-                break r;
-            }
-            // the verifier: the record against the passages it cites
-            let passages = plan::cited_text(&cx.chunks, &r.sources);
-            let rv = cx
-                .ask
-                .ask(
-                    STAGE,
-                    "gen_review.user.j2",
-                    minijinja::context! { name, record => r.for_prompt(), passages },
-                    Want::Json,
-                )
-                .await?
-                .value
-                .unwrap_or_default();
-            let complete = rv
-                .get("complete")
-                .and_then(|c| c.as_bool())
-                .unwrap_or(false);
-            if complete {
-                break r;
-            }
-            let problems: Vec<String> = rv
-                .get("problems")
-                .and_then(|p| p.as_array())
-                .map(|a| {
-                    a.iter()
-                        .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
-                        .collect()
-                })
-                .unwrap_or_else(|| vec!["the verifier found the record incomplete".into()]);
-            rounds += 1;
-            reviews.push(format!("verifier: {}", problems.join("; ")));
-            feedback = problems;
-        };
-        record.review = reviews;
-        // questions: the answers file, then a person, then the assumption
-        for q in &mut record.questions {
-            if let Some(a) = cx.answers.get(&q.id) {
-                q.answer = Some(a.clone());
-                q.settled_by = Some("answers file".into());
-                interventions += 1;
-            } else if let Some(a) = cx.human.and_then(|h| h.answer(name, q)) {
-                q.answer = Some(a);
-                q.settled_by = Some("terminal".into());
-                interventions += 1;
-            } else {
-                q.settled_by = Some("assumption".into());
+        let (mut record, asked) =
+            describe_record(cx, sk, top, &ifc, &known, Vec::new(), false).await?;
+        attempts += asked;
+        interventions += settle_questions(cx, &mut record);
+        if injects(cx, "record", name) {
+            if let Some(what) = reflect::inject_record(&mut record) {
+                notes.push(format!("injected fault: {what}"));
+                cx.injected = Some(what);
             }
         }
         records.push(record);
@@ -812,6 +861,163 @@ async fn understand(
         subfunctions: records,
         order,
     })
+}
+
+/// Describe one sub-function: the record asked for, checked mechanically, then by the verifier
+/// against the passages it cites, sent back with the problems until complete (or the review
+/// budget is spent). `feedback` starts the first request (reflection's reason for asking
+/// again). Returns the record and the requests made.
+async fn describe_record(
+    cx: &mut Ctx<'_>,
+    sk: &Record,
+    top: &str,
+    ifc: &Interface,
+    known: &[String],
+    mut feedback: Vec<String>,
+    again: bool,
+) -> Result<(Record, u64), Stop> {
+    const STAGE: &str = "understand";
+    let name = &sk.name;
+    let mut attempts = 0u64;
+    let mut reviews: Vec<String> = Vec::new();
+    let mut rounds = 0usize;
+    let mut record = loop {
+        attempts += 1;
+        let a = cx
+            .ask
+            .ask(
+                STAGE,
+                "gen_describe.user.j2",
+                minijinja::context! {
+                    name, top,
+                    purpose => sk.purpose.clone(),
+                    depends_on => sk.depends_on.join(", "),
+                    interface => ifc.describe(),
+                    feedback => feedback.join("\n"),
+                    spec => cx.spec_md.clone(),
+                },
+                Want::Json,
+            )
+            .await?;
+        let mut r: Record = match serde_json::from_value(a.value.unwrap_or_default()) {
+            Ok(r) => r,
+            Err(e) => {
+                feedback = vec![format!(
+                    "the record does not have the fields asked for: {e}"
+                )];
+                rounds += 1;
+                if rounds > cx.opts.review_rounds {
+                    return Err(Stop::Stopped(format!(
+                        "understand: no usable record of {name}: {e}"
+                    )));
+                }
+                continue;
+            }
+        };
+        r.name = name.clone();
+        if r.depends_on.is_empty() || again {
+            // a record described again keeps the plan's graph
+            r.depends_on = sk.depends_on.clone();
+        }
+        r.purpose = if r.purpose.is_empty() {
+            sk.purpose.clone()
+        } else {
+            r.purpose
+        };
+        let problems = plan::check_record(&r, ifc, known, &cx.chunks);
+        if !problems.is_empty() {
+            rounds += 1;
+            reviews.push(format!("checks: {}", problems.join("; ")));
+            if rounds > cx.opts.review_rounds {
+                return Err(Stop::Stopped(format!(
+                    "understand: the record of {name} still has problems after {rounds} round(s): {}",
+                    problems.join("; ")
+                )));
+            }
+            feedback = problems;
+            continue;
+        }
+        r.sources = r
+            .citations
+            .iter()
+            .filter_map(|c| plan::resolve_citation(&cx.chunks, c))
+            .collect();
+        r.sources.dedup();
+        if rounds >= cx.opts.review_rounds {
+            reviews.push(format!(
+                "accepted without a further review: the review budget ({}) is spent",
+                cx.opts.review_rounds
+            ));
+            break r;
+        }
+        // the verifier: the record against the passages it cites
+        let passages = plan::cited_text(&cx.chunks, &r.sources);
+        let rv = cx
+            .ask
+            .ask(
+                STAGE,
+                "gen_review.user.j2",
+                minijinja::context! { name, record => r.for_prompt(), passages },
+                Want::Json,
+            )
+            .await?
+            .value
+            .unwrap_or_default();
+        let complete = rv
+            .get("complete")
+            .and_then(|c| c.as_bool())
+            .unwrap_or(false);
+        if complete {
+            break r;
+        }
+        let problems: Vec<String> = rv
+            .get("problems")
+            .and_then(|p| p.as_array())
+            .map(|a| {
+                a.iter()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["the verifier found the record incomplete".into()]);
+        rounds += 1;
+        reviews.push(format!("verifier: {}", problems.join("; ")));
+        feedback = problems;
+    };
+    record.review = reviews;
+    Ok((record, attempts))
+}
+
+/// A fault is to be planted into this artifact now (once per run).
+fn injects(cx: &Ctx<'_>, stage: &str, name: &str) -> bool {
+    cx.injected.is_none()
+        && cx
+            .opts
+            .inject
+            .as_ref()
+            .is_some_and(|i| i.stage == stage && i.subfunction == name)
+}
+
+/// Settle a record's open questions: the answers file, then a person, then the assumption.
+/// Returns the interventions (human answers).
+fn settle_questions(cx: &Ctx<'_>, record: &mut Record) -> u64 {
+    let mut interventions = 0;
+    for q in &mut record.questions {
+        if q.settled_by.is_some() && q.answer.is_some() {
+            continue;
+        }
+        if let Some(a) = cx.answers.get(&q.id) {
+            q.answer = Some(a.clone());
+            q.settled_by = Some("answers file".into());
+            interventions += 1;
+        } else if let Some(a) = cx.human.and_then(|h| h.answer(&record.name, q)) {
+            q.answer = Some(a);
+            q.settled_by = Some("terminal".into());
+            interventions += 1;
+        } else {
+            q.settled_by = Some("assumption".into());
+        }
+    }
+    interventions
 }
 
 /// The understand reply: summaries, interface (the spec's, or the model's when the spec has
@@ -1135,8 +1341,56 @@ fn passages(cx: &Ctx<'_>, r: &Record) -> String {
     }
 }
 
-/// Code: pseudocode, then C++ tested against the record's tests, per sub-function.
-async fn code(cx: &mut Ctx<'_>, plan: &Plan) -> Result<(), Stop> {
+/// The record's tests as the C++ test program runs them: each from a reset (when the
+/// sub-function has the reset input); a record without tests is only compiled.
+fn cpp_tests(plan: &Plan, r: &Record) -> Record {
+    let has_reset = plan
+        .interface
+        .reset
+        .as_ref()
+        .is_some_and(|x| r.inputs.iter().any(|p| p.name == x.name));
+    let mut rt = r.clone();
+    rt.tests = with_reset(&r.tests, &plan.interface, has_reset);
+    if rt.tests.is_empty() {
+        rt.tests = vec![TestCase {
+            name: "compiles".into(),
+            source: "generated".into(),
+            cycles: vec![TestCycle::default()],
+        }];
+    }
+    rt
+}
+
+/// Compile a sub-function's C++ header (as it is in `cpp/`) with its test program and run it.
+async fn run_cpp_tests(cx: &Ctx<'_>, plan: &Plan, name: &str) -> Result<cpp::Outcome, Stop> {
+    let cpp_dir = cx.out.join("cpp");
+    let r = plan.record(name).expect("planned");
+    let src = std::fs::read_to_string(cpp_dir.join(format!("{name}.h"))).unwrap_or_default();
+    let style = cpp::style_problems(&src);
+    if !style.is_empty() {
+        return Ok(cpp::Outcome::Fail(style));
+    }
+    let nonce = crate::util::random_hex(8);
+    let program = cpp::test_program(
+        &cpp_tests(plan, r),
+        &format!("{name}.h"),
+        plan.interface.clock.as_deref(),
+        &nonce,
+    );
+    Ok(
+        cpp::compile_and_run(&cpp_dir, &program, name, &nonce, cx.opts.timeout)
+            .await
+            .map_err(GenError::Tool)?,
+    )
+}
+
+/// Code: pseudocode, then C++ tested against the record's tests, for each sub-function still
+/// to be made (dependency order). The first that fails is returned for reflection.
+async fn code(
+    cx: &mut Ctx<'_>,
+    plan: &Plan,
+    work: &mut Work,
+) -> Result<Option<reflect::Failure>, Stop> {
     const STAGE: &str = "code";
     let cpp_dir = cx.out.join("cpp");
     let clock = plan.interface.clock.clone();
@@ -1144,135 +1398,141 @@ async fn code(cx: &mut Ctx<'_>, plan: &Plan) -> Result<(), Stop> {
     let mut iterations = 0u64;
     let mut notes = Vec::new();
     for name in &plan.order {
+        if !work.cpp.contains(name) {
+            continue;
+        }
         let r = plan.record(name).expect("ordered").clone();
-        attempts += 1;
-        let pseudo = cx
-            .ask
-            .ask(
-                STAGE,
-                "gen_pseudocode.user.j2",
-                minijinja::context! {
-                    name, record => r.for_prompt(), answers => answers_text(&r),
-                    passages => passages(cx, &r),
-                },
-                Want::Block,
-            )
-            .await?
-            .text;
-        write(&cpp_dir.join(format!("{name}.pseudo.md")), &pseudo)?;
-        let mut dep_headers = String::new();
-        for d in &r.depends_on {
-            let h = std::fs::read_to_string(cpp_dir.join(format!("{d}.h"))).unwrap_or_default();
-            dep_headers.push_str(&format!("// {d}.h\n{h}\n"));
-        }
-        let has_reset = plan
-            .interface
-            .reset
-            .as_ref()
-            .is_some_and(|x| r.inputs.iter().any(|p| p.name == x.name));
-        let mut tests = with_reset(&r.tests, &plan.interface, has_reset);
-        if tests.is_empty() {
-            notes.push(format!("{name} has no tests: its C++ was only compiled"));
-            tests = vec![TestCase {
-                name: "compiles".into(),
-                source: "generated".into(),
-                cycles: vec![TestCycle::default()],
-            }];
-        }
-        let mut rt = r.clone();
-        rt.tests = tests;
-        let mut failure = String::new();
-        let mut pending: Option<usize> = None;
-        let mut passed = false;
-        for attempt in 1..=cx.opts.max_iterations.max(1) {
-            if attempt > 1 {
-                attempts += 1;
-                iterations += 1;
-            }
-            let instructions: Vec<String> = cx
-                .instructions
-                .iter()
-                .filter(|i| i.helped != Some(false))
-                .map(|i| format!("- {}", i.text))
-                .collect();
-            let src = cx
+        let pseudo_file = cpp_dir.join(format!("{name}.pseudo.md"));
+        let pseudo = if work.pseudo.remove(name) || !pseudo_file.is_file() {
+            let pseudo = cx
                 .ask
                 .ask(
                     STAGE,
-                    "gen_cpp.user.j2",
+                    "gen_pseudocode.user.j2",
                     minijinja::context! {
-                        name, attempt, clock => clock.clone(), clocked => r.clocked,
-                        fields => cpp::fields(&r, clock.as_deref()),
-                        deps => r.depends_on.iter().map(|d| format!("{d}.h")).collect::<Vec<_>>().join(", "),
-                        dep_headers => dep_headers.clone(),
-                        pseudocode => pseudo.clone(),
-                        record => r.for_prompt(),
-                        instructions => instructions.join("\n"),
-                        failure => failure.clone(),
+                        name, record => r.for_prompt(), answers => answers_text(&r),
+                        passages => passages(cx, &r),
                     },
                     Want::Block,
                 )
                 .await?
                 .text;
-            write(&cpp_dir.join(format!("{name}.h")), &src)?;
-            let style = cpp::style_problems(&src);
-            let outcome = if style.is_empty() {
-                let nonce = crate::util::random_hex(8);
-                let program =
-                    cpp::test_program(&rt, &format!("{name}.h"), clock.as_deref(), &nonce);
-                cpp::compile_and_run(&cpp_dir, &program, name, &nonce, cx.opts.timeout)
-                    .await
-                    .map_err(GenError::Tool)?
-            } else {
-                cpp::Outcome::Fail(style)
-            };
-            if let Some(i) = pending.take() {
+            write(&pseudo_file, &pseudo)?;
+            pseudo
+        } else {
+            std::fs::read_to_string(&pseudo_file).unwrap_or_default()
+        };
+        let mut dep_headers = String::new();
+        for d in &r.depends_on {
+            let h = std::fs::read_to_string(cpp_dir.join(format!("{d}.h"))).unwrap_or_default();
+            dep_headers.push_str(&format!("// {d}.h\n{h}\n"));
+        }
+        if r.tests.is_empty() {
+            notes.push(format!("{name} has no tests: its C++ was only compiled"));
+        }
+        let artifact = format!("cpp:{name}");
+        let (attempt, again) = work.attempt(&artifact);
+        attempts += 1;
+        iterations += u64::from(again);
+        let failure = work.feedback.remove(&artifact).unwrap_or_default();
+        let instructions: Vec<String> = cx
+            .instructions
+            .iter()
+            .filter(|i| i.helped != Some(false))
+            .map(|i| format!("- {}", i.text))
+            .collect();
+        let src = cx
+            .ask
+            .ask(
+                STAGE,
+                "gen_cpp.user.j2",
+                minijinja::context! {
+                    name, attempt, clock => clock.clone(), clocked => r.clocked,
+                    fields => cpp::fields(&r, clock.as_deref()),
+                    deps => r.depends_on.iter().map(|d| format!("{d}.h")).collect::<Vec<_>>().join(", "),
+                    dep_headers => dep_headers.clone(),
+                    pseudocode => pseudo.clone(),
+                    record => r.for_prompt(),
+                    instructions => instructions.join("\n"),
+                    failure,
+                },
+                Want::Block,
+            )
+            .await?
+            .text;
+        write(&cpp_dir.join(format!("{name}.h")), &src)?;
+        let outcome = run_cpp_tests(cx, plan, name).await?;
+        if let Some((who, i)) = cx.pending.take() {
+            if &who == name {
                 cx.instructions[i].helped = Some(matches!(outcome, cpp::Outcome::Pass { .. }));
+            } else {
+                cx.pending = Some((who, i));
             }
-            if let cpp::Outcome::Pass { checks } = outcome {
-                notes.push(format!(
-                    "{name}: C++ passed {checks} check(s) at attempt {attempt}"
-                ));
-                passed = true;
-                break;
-            }
-            failure = outcome.log();
+        }
+        if let cpp::Outcome::Pass { checks } = outcome {
             notes.push(format!(
-                "{name}: C++ attempt {attempt} failed: {}",
-                first_line(&failure)
+                "{name}: C++ passed {checks} check(s) at attempt {attempt}"
             ));
-            if attempt < cx.opts.max_iterations {
-                // the prompt optimizer: the failure log → one instruction for the next attempt
-                let text = cx
-                    .ask
-                    .ask(
-                        STAGE,
-                        "gen_optimize.user.j2",
-                        minijinja::context! { stage => "cpp", name, log => failure.clone() },
-                        Want::Text,
-                    )
-                    .await?
-                    .text;
-                cx.instructions.push(Instruction {
-                    text: text.lines().next().unwrap_or("").trim().to_string(),
-                    from: format!("{name} C++ attempt {attempt}"),
-                    helped: None,
-                });
-                pending = Some(cx.instructions.len() - 1);
+            work.cpp.remove(name);
+            if injects(cx, "cpp", name)
+                && let Some((text, what)) = reflect::inject_cpp(&src)
+            {
+                write(&cpp_dir.join(format!("{name}.h")), &text)?;
+                let what = format!("{name}.h {what}");
+                notes.push(format!("injected fault: {what}"));
+                cx.injected = Some(what);
             }
+            continue;
         }
-        if !passed {
-            let r = stage_report(cx, STAGE, "stopped", attempts, iterations, 0, notes);
-            push_stage(cx, r);
-            return Err(Stop::Stopped(format!(
-                "code: the C++ of {name} did not pass after {} attempt(s); last: {}",
-                cx.opts.max_iterations,
-                failure.lines().take(6).collect::<Vec<_>>().join(" | ")
-            )));
-        }
+        let log = outcome.log();
+        notes.push(format!(
+            "{name}: C++ attempt {attempt} failed: {}",
+            first_line(&log)
+        ));
+        let kind = match outcome {
+            cpp::Outcome::CompileError(_) => reflect::Kind::Compile,
+            cpp::Outcome::Fail(ref m)
+                if m.iter().any(|l| l.ends_with("synthesizable C++ may not")) =>
+            {
+                reflect::Kind::Compile
+            }
+            cpp::Outcome::Fail(_) => reflect::Kind::Tests,
+            _ => reflect::Kind::Crash,
+        };
+        let r = stage_report(cx, STAGE, "running", attempts, iterations, 0, notes);
+        push_stage(cx, r);
+        return Ok(Some(reflect::Failure {
+            stage: STAGE,
+            subfunction: name.clone(),
+            kind,
+            log,
+            artifact,
+        }));
     }
     let r = stage_report(cx, STAGE, "done", attempts, iterations, 0, notes);
     push_stage(cx, r);
+    Ok(None)
+}
+
+/// The prompt optimizer: a C++ failure log → one instruction for the next attempt (tried on
+/// it, kept if it passed, dropped otherwise).
+async fn optimize(cx: &mut Ctx<'_>, name: &str, attempt: usize, log: &str) -> Result<(), Stop> {
+    let text = cx
+        .ask
+        .ask(
+            "code",
+            "gen_optimize.user.j2",
+            minijinja::context! { stage => "cpp", name, log },
+            Want::Text,
+        )
+        .await?
+        .text;
+    cx.instructions.push(Instruction {
+        text: text.lines().next().unwrap_or("").trim().to_string(),
+        from: format!("{name} C++ attempt {attempt}"),
+        helped: None,
+    });
+    cx.pending = Some((name.to_string(), cx.instructions.len() - 1));
     Ok(())
 }
 
@@ -1321,7 +1581,7 @@ fn files_for(plan: &Plan, out: &Path, name: &str) -> Vec<PathBuf> {
 }
 
 /// Write one sub-function's Verilog (with `failure` in the prompt when regenerating) and check
-/// it; Ok(None) when it passed its checks, Ok(Some(problems)) otherwise.
+/// it; Ok(None) when it passed its checks, Ok(Some((kind, problems))) otherwise.
 async fn write_verilog(
     cx: &mut Ctx<'_>,
     plan: &Plan,
@@ -1330,7 +1590,7 @@ async fn write_verilog(
     with_model: bool,
     failure: &str,
     report: &mut GenReport,
-) -> Result<Option<String>, Stop> {
+) -> Result<Option<(reflect::Kind, String)>, Stop> {
     const STAGE: &str = "rtl";
     let r = plan.record(name).expect("planned").clone();
     let reference = if with_model {
@@ -1392,14 +1652,25 @@ async fn write_verilog(
         .text;
     let file = cx.out.join("rtl").join(format!("{name}.v"));
     write(&file, &code)?;
-    let mut problems =
-        rtl::check_ports(std::slice::from_ref(&file), name, &expected_ports(plan, &r));
+    let mut kind = reflect::Kind::Ports;
+    let mut problems = rtl::check_ports(
+        std::slice::from_ref(&file),
+        name,
+        &expected_ports(plan, &r),
+        if name == plan.interface.top {
+            "the spec"
+        } else {
+            "the record"
+        },
+    );
     if problems.is_empty() {
         let files = files_for(plan, &cx.out, name);
+        kind = reflect::Kind::Lint;
         problems = rtl::lint(&files, name, &cx.opts.sims, &cx.out)
             .await
             .map_err(|e| GenError::Tool(e.to_string()))?;
         if problems.is_empty() && name == plan.interface.top {
+            kind = reflect::Kind::Synth;
             let s = rtl::synth(&files, name, &cx.out.join("verify"))
                 .await
                 .map_err(GenError::Tool)?;
@@ -1413,50 +1684,61 @@ async fn write_verilog(
             report.synth = Some(s);
         }
     }
-    Ok((!problems.is_empty()).then(|| problems.join("\n")))
+    Ok((!problems.is_empty()).then(|| (kind, problems.join("\n"))))
 }
 
-/// RTL: per sub-function, with its C++ as the reference (none with --naive-coding).
+/// RTL: per sub-function still to be made, with its C++ as the reference (none with
+/// --naive-coding). The first that fails its checks is returned for reflection.
 async fn rtl_stage(
     cx: &mut Ctx<'_>,
     plan: &Plan,
+    work: &mut Work,
     with_model: bool,
     report: &mut GenReport,
-) -> Result<Vec<PathBuf>, Stop> {
+) -> Result<Option<reflect::Failure>, Stop> {
     const STAGE: &str = "rtl";
     let mut attempts = 0u64;
     let mut iterations = 0u64;
     let mut notes = Vec::new();
     for name in &plan.order {
-        let mut failure = String::new();
-        let mut ok = false;
-        for attempt in 1..=cx.opts.max_iterations.max(1) {
-            attempts += 1;
-            if attempt > 1 {
-                iterations += 1;
-            }
-            match write_verilog(cx, plan, name, attempt, with_model, &failure, report).await? {
-                None => {
-                    ok = true;
-                    break;
-                }
-                Some(p) => {
-                    notes.push(format!(
-                        "{name}: Verilog attempt {attempt} failed its checks: {}",
-                        first_line(&p)
-                    ));
-                    failure = p;
-                }
-            }
+        if !work.rtl.contains(name) {
+            continue;
         }
-        if !ok {
-            let r = stage_report(cx, STAGE, "stopped", attempts, iterations, 0, notes);
-            push_stage(cx, r);
-            return Err(Stop::Stopped(format!(
-                "rtl: the Verilog of {name} failed its checks {} time(s); last: {}",
-                cx.opts.max_iterations,
-                failure.lines().take(6).collect::<Vec<_>>().join(" | ")
-            )));
+        let artifact = format!("rtl:{name}");
+        let (attempt, again) = work.attempt(&artifact);
+        attempts += 1;
+        iterations += u64::from(again);
+        let failure = work.feedback.remove(&artifact).unwrap_or_default();
+        match write_verilog(cx, plan, name, attempt, with_model, &failure, report).await? {
+            None => {
+                work.rtl.remove(name);
+                let file = cx.out.join("rtl").join(format!("{name}.v"));
+                if injects(cx, "rtl", name)
+                    && let Some((text, what)) = std::fs::read_to_string(&file)
+                        .ok()
+                        .and_then(|t| reflect::inject_rtl(&t, &file))
+                {
+                    write(&file, &text)?;
+                    let what = format!("{name}.v {what}");
+                    notes.push(format!("injected fault: {what}"));
+                    cx.injected = Some(what);
+                }
+            }
+            Some((kind, log)) => {
+                notes.push(format!(
+                    "{name}: Verilog attempt {attempt} failed its checks: {}",
+                    first_line(&log)
+                ));
+                let r = stage_report(cx, STAGE, "running", attempts, iterations, 0, notes);
+                push_stage(cx, r);
+                return Ok(Some(reflect::Failure {
+                    stage: STAGE,
+                    subfunction: name.clone(),
+                    kind,
+                    log,
+                    artifact,
+                }));
+            }
         }
     }
     if let Some(s) = &report.synth {
@@ -1464,7 +1746,7 @@ async fn rtl_stage(
     }
     let r = stage_report(cx, STAGE, "done", attempts, iterations, 0, notes);
     push_stage(cx, r);
-    Ok(files_for(plan, &cx.out, &plan.interface.top))
+    Ok(None)
 }
 
 /// --single-shot: the whole spec to RTL in one request.
@@ -1490,6 +1772,7 @@ async fn single_shot(cx: &mut Ctx<'_>, plan: &Plan) -> Result<Vec<PathBuf>, Stop
         std::slice::from_ref(&file),
         &top,
         &expected_ports(plan, plan.top().expect("planned")),
+        "the spec",
     );
     if problems.is_empty() {
         problems = rtl::lint(std::slice::from_ref(&file), &top, &cx.opts.sims, &cx.out)
@@ -1594,197 +1877,141 @@ fn cosim_command(cx: &Ctx<'_>, o: &CosimOptions) -> Vec<String> {
     v
 }
 
-/// Verify: the spec's tests as a testbench, and cosim against the golden model, on every
-/// simulator; a failure is pinned to a sub-function and (without reflection) regenerates it.
+/// Verify, one round: the spec's tests as a testbench, and cosim against the golden model, on
+/// every simulator; a failure is pinned to a sub-function and returned for reflection.
 async fn verify(
     cx: &mut Ctx<'_>,
     plan: &Plan,
     files: &[PathBuf],
     with_model: bool,
     tests: &[TestCase],
+    work: &mut Work,
     report: &mut GenReport,
-) -> Result<(), Stop> {
+) -> Result<Option<reflect::Failure>, Stop> {
     const STAGE: &str = "verify";
     let top = plan.interface.top.clone();
-    let mut attempts = 0u64;
-    let mut notes = Vec::new();
+    work.verify_rounds += 1;
+    let round = work.verify_rounds;
     let vectors_file = cx.out.join("tests/vectors.jsonl");
     let has_vectors = tests.iter().any(|t| !t.cycles.is_empty());
-    let rounds = if cx.opts.ablation == Ablation::SingleShot {
-        1
-    } else {
-        cx.opts.max_iterations.max(1)
-    };
-    for round in 1..=rounds {
-        attempts += 1;
-        let mut failure: Option<FailureRecord> = None;
-        // the spec's tests
-        if has_vectors {
-            let nonce = crate::util::random_hex(8);
-            let tb = cx.out.join("tests/vectors_tb.v");
-            write(&tb, &rtl::vectors_testbench(&plan.interface, tests, &nonce))?;
-            let runs =
-                rtl::run_vectors(files, &tb, &nonce, &cx.opts.sims, cx.opts.timeout, &cx.out)
-                    .await
-                    .map_err(|e| GenError::Tool(e.to_string()))?;
-            if let Some(bad) = runs.iter().find(|r| !r.passed) {
-                failure = Some(vector_failure(round, &top, bad));
-            }
-            report.vectors = runs;
+    let mut failure: Option<FailureRecord> = None;
+    // the spec's tests
+    if has_vectors {
+        let nonce = crate::util::random_hex(8);
+        let tb = cx.out.join("tests/vectors_tb.v");
+        write(&tb, &rtl::vectors_testbench(&plan.interface, tests, &nonce))?;
+        let runs = rtl::run_vectors(files, &tb, &nonce, &cx.opts.sims, cx.opts.timeout, &cx.out)
+            .await
+            .map_err(|e| GenError::Tool(e.to_string()))?;
+        if let Some(bad) = runs.iter().find(|r| !r.passed) {
+            failure = Some(vector_failure(round, &top, bad));
         }
-        // the golden model
-        if with_model {
-            let o = cosim_options(
-                cx,
-                plan,
-                files,
-                &top,
-                &cx.out.join("cpp/model.cpp"),
-                has_vectors.then(|| vectors_file.clone()),
-            );
-            report.cosim_command = cosim_command(cx, &o);
-            let rep = cosim::run(&o).await.map_err(|e| {
-                if e.is_tool_missing() {
-                    GenError::Tool(e.to_string())
-                } else {
-                    GenError::Tool(format!("cosim: {e} ({})", e.hint()))
-                }
-            })?;
-            report.cosim = Some(CosimSummary {
-                verdict: rep.verdict,
-                cycles: rep.cycles,
-                seed: rep.seed,
-                runs: rep
-                    .runs
-                    .iter()
-                    .map(|r| (r.simulator.name().to_string(), r.verdict, r.message.clone()))
-                    .collect(),
-            });
-            if rep.verdict != cosim::Verdict::Match && failure.is_none() {
-                failure = Some(cosim_failure(round, &top, &rep));
-            }
-            // pin the failure to the first sub-function that disagrees with its own C++
-            if failure.is_some()
-                && let Some(f) = pin_subfunction(cx, plan).await?
-            {
-                failure = Some(FailureRecord { round, ..f });
-            }
-        }
-        let Some(f) = failure else {
-            if !has_vectors && !with_model {
-                let r = stage_report(cx, STAGE, "stopped", attempts, attempts - 1, 0, notes);
-                push_stage(cx, r);
-                return Err(Stop::Stopped(
-                    "verify: nothing to verify against: the spec gives no tests and this ablation has no golden model".into(),
-                ));
-            }
-            notes.push(format!("round {round}: verified"));
-            let r = stage_report(cx, STAGE, "done", attempts, attempts - 1, 0, notes);
-            push_stage(cx, r);
-            report.verdict = Verdict::Verified;
-            report.reason = if with_model {
-                format!(
-                    "co-simulation against the C++ golden model matched on {}{}",
-                    sims_text(&cx.opts.sims),
-                    if has_vectors {
-                        ", and the spec's tests passed"
-                    } else {
-                        ""
-                    }
-                )
+        report.vectors = runs;
+    }
+    // the golden model
+    if with_model {
+        let o = cosim_options(
+            cx,
+            plan,
+            files,
+            &top,
+            &cx.out.join("cpp/model.cpp"),
+            has_vectors.then(|| vectors_file.clone()),
+        );
+        report.cosim_command = cosim_command(cx, &o);
+        let rep = cosim::run(&o).await.map_err(|e| {
+            if e.is_tool_missing() {
+                GenError::Tool(e.to_string())
             } else {
-                format!(
-                    "the spec's tests passed on {} (no golden model: {})",
-                    sims_text(&cx.opts.sims),
-                    cx.opts.ablation.name()
-                )
-            };
-            return Ok(());
-        };
-        write(
-            &cx.out.join(format!("verify/failure-{round}.json")),
-            &serde_json::to_string_pretty(&f).unwrap_or_default(),
-        )?;
-        notes.push(format!(
-            "round {round}: {} mismatch in {} ({} {} cycle {}: expected {}, got {})",
-            f.check,
-            f.subfunction,
-            f.simulator,
-            f.port,
-            f.cycle.map_or("?".into(), |c| c.to_string()),
-            f.expected,
-            f.actual
-        ));
-        cx.failures.push(f.clone());
-        if round == rounds || cx.opts.ablation == Ablation::SingleShot {
-            break;
-        }
-        // no reflection: regenerate the failing sub-function's Verilog with the failure
-        let mut fixed = false;
-        let mut last = String::new();
-        for attempt in 1..=cx.opts.max_iterations.max(1) {
-            let text = if last.is_empty() {
-                f.prompt_text()
-            } else {
-                format!(
-                    "{}\nThen your fix failed its checks:\n{last}",
-                    f.prompt_text()
-                )
-            };
-            match write_verilog(
-                cx,
-                plan,
-                &f.subfunction,
-                round + attempt,
-                with_model,
-                &text,
-                report,
-            )
-            .await?
-            {
-                None => {
-                    fixed = true;
-                    break;
-                }
-                Some(p) => last = p,
+                GenError::Tool(format!("cosim: {e} ({})", e.hint()))
             }
+        })?;
+        report.cosim = Some(CosimSummary {
+            verdict: rep.verdict,
+            cycles: rep.cycles,
+            seed: rep.seed,
+            runs: rep
+                .runs
+                .iter()
+                .map(|r| (r.simulator.name().to_string(), r.verdict, r.message.clone()))
+                .collect(),
+        });
+        if rep.verdict != cosim::Verdict::Match && failure.is_none() {
+            failure = Some(cosim_failure(round, &top, &rep));
         }
-        if let Some(s) = cx.stages.iter_mut().find(|s| s.name == "rtl") {
-            s.iterations += 1;
-            s.attempts += 1;
-            s.usage = cx.ask.stats("rtl");
-            s.notes.push(format!(
-                "{} regenerated after verification round {round}",
-                f.subfunction
-            ));
-        }
-        if !fixed {
-            let r = stage_report(cx, STAGE, "stopped", attempts, attempts - 1, 0, notes);
-            push_stage(cx, r);
-            return Err(Stop::Stopped(format!(
-                "verify: the regenerated Verilog of {} failed its checks: {}",
-                f.subfunction,
-                first_line(&last)
-            )));
+        // pin the failure to the first sub-function that disagrees with its own C++
+        if failure.is_some()
+            && let Some(f) = pin_subfunction(cx, plan).await?
+        {
+            failure = Some(FailureRecord { round, ..f });
         }
     }
-    let r = stage_report(cx, STAGE, "failed", attempts, attempts - 1, 0, notes);
-    push_stage(cx, r);
-    report.verdict = Verdict::Failed;
-    let f = cx.failures.last().cloned();
-    report.reason = match f {
-        Some(f) => format!(
-            "{} still mismatched after {attempts} round(s): {} {} at cycle {} expected {}, got {}",
-            f.check,
-            f.subfunction,
-            f.port,
-            f.cycle.map_or("?".into(), |c| c.to_string()),
-            f.expected,
-            f.actual
-        ),
-        None => "verification failed".into(),
+    let Some(f) = failure else {
+        if !has_vectors && !with_model {
+            let r = stage_report(cx, STAGE, "stopped", 1, u64::from(round > 1), 0, vec![]);
+            push_stage(cx, r);
+            return Err(Stop::Stopped(
+                "verify: nothing to verify against: the spec gives no tests and this ablation has no golden model".into(),
+            ));
+        }
+        let r = stage_report(
+            cx,
+            STAGE,
+            "done",
+            1,
+            u64::from(round > 1),
+            0,
+            vec![format!("round {round}: verified")],
+        );
+        push_stage(cx, r);
+        report.verdict = Verdict::Verified;
+        report.reason = if with_model {
+            format!(
+                "co-simulation against the C++ golden model matched on {}{}",
+                sims_text(&cx.opts.sims),
+                if has_vectors {
+                    ", and the spec's tests passed"
+                } else {
+                    ""
+                }
+            )
+        } else {
+            format!(
+                "the spec's tests passed on {} (no golden model: {})",
+                sims_text(&cx.opts.sims),
+                cx.opts.ablation.name()
+            )
+        };
+        return Ok(None);
     };
-    Ok(())
+    write(
+        &cx.out.join(format!("verify/failure-{round}.json")),
+        &serde_json::to_string_pretty(&f).unwrap_or_default(),
+    )?;
+    let note = format!(
+        "round {round}: {} mismatch in {} ({} {} cycle {}: expected {}, got {})",
+        f.check,
+        f.subfunction,
+        f.simulator,
+        f.port,
+        f.cycle.map_or("?".into(), |c| c.to_string()),
+        f.expected,
+        f.actual
+    );
+    let r = stage_report(cx, STAGE, "running", 1, u64::from(round > 1), 0, vec![note]);
+    push_stage(cx, r);
+    cx.failures.push(f.clone());
+    Ok(Some(reflect::Failure {
+        stage: STAGE,
+        subfunction: f.subfunction.clone(),
+        kind: if f.check == "cosim" {
+            reflect::Kind::Cosim
+        } else {
+            reflect::Kind::Vectors
+        },
+        log: f.prompt_text(),
+        artifact: format!("rtl:{}", f.subfunction),
+    }))
 }
 
 fn sims_text(sims: &[SimKind]) -> String {
@@ -1853,31 +2080,7 @@ async fn pin_subfunction(cx: &Ctx<'_>, plan: &Plan) -> Result<Option<FailureReco
         if *name == plan.interface.top {
             continue;
         }
-        let wrapper = cx.out.join(format!("cpp/{name}_model.cpp"));
-        write(
-            &wrapper,
-            &format!("#include \"{name}.h\"\nstruct Model : {name} {{}};\n"),
-        )?;
-        let files = files_for(plan, &cx.out, name);
-        let mut o = cosim_options(cx, plan, &files, name, &wrapper, None);
-        let r = plan.record(name).expect("ordered");
-        if r.clocked {
-            o.clock = plan
-                .interface
-                .clock
-                .clone()
-                .filter(|c| r.inputs.iter().any(|p| &p.name == c));
-            o.reset = plan
-                .interface
-                .reset
-                .as_ref()
-                .filter(|x| r.inputs.iter().any(|p| p.name == x.name))
-                .map(|x| cosim::Reset {
-                    name: x.name.clone(),
-                    active_low: x.active_low,
-                    asynchronous: false,
-                });
-        }
+        let o = routing::sf_cosim(cx, plan, name)?;
         let rep = match cosim::run(&o).await {
             Ok(r) => r,
             Err(_) => continue,

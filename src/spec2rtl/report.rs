@@ -17,9 +17,15 @@ pub fn to_markdown(r: &GenReport) -> String {
     let _ = writeln!(s, "{}\n", r.reason);
     let _ = writeln!(
         s,
-        "- Spec: `{}`\n- Ablation: {}\n- Replies: {}\n- Oracle: **no oracle** — no benchmark testbench or reference was used; the design was checked only against what rtlsmith derived from the spec\n- Interventions (human answers): {}\n- Time: {:.1} s",
+        "- Spec: `{}`\n- Ablation: {}\n- Reflection: {}\n- Replies: {}\n- Oracle: **no oracle** — no benchmark testbench or reference was used; the design was checked only against what rtlsmith derived from the spec\n- Interventions (human answers): {}\n- Time: {:.1} s",
         r.spec,
         r.ablation.name(),
+        match r.router {
+            super::Router::Model => "routed by an analysis request weighing the evidence",
+            super::Router::Evidence => "routed by the evidence alone (--router evidence)",
+            super::Router::Off =>
+                "off (--no-reflection): failures go back to the stage that failed",
+        },
         if r.scripted {
             format!("**scripted** ({}) — not a model's work", r.provider)
         } else {
@@ -53,6 +59,52 @@ pub fn to_markdown(r: &GenReport) -> String {
         for n in &st.notes {
             let _ = writeln!(s, "- {n}");
         }
+    }
+    if let Some(i) = &r.injected {
+        let _ = writeln!(
+            s,
+            "\n## Injected fault\n\n`--inject {}`: {}",
+            i.fault,
+            i.applied
+                .as_deref()
+                .unwrap_or("not applied (no site found, or the stage never ran)")
+        );
+    }
+    if !r.decisions.is_empty() {
+        s.push_str("\n## Reflection\n\n| # | Failure | Suggested by the evidence | Route | Sub-function | Decided by | Why | Redone | Outcome |\n|---|---|---|---|---|---|---|---|---|\n");
+        for d in &r.decisions {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} {}{} | {} | {} | {} | {} | {} |",
+                d.n,
+                d.failure.replace('|', "\\|"),
+                d.suggested.join(", "),
+                d.route_number,
+                d.route.name(),
+                d.proposed
+                    .as_ref()
+                    .map(|p| format!(" (proposed: {p})"))
+                    .unwrap_or_default(),
+                d.subfunction,
+                d.decided_by,
+                d.reason.replace('|', "\\|").replace('\n', " "),
+                d.redo.join("; "),
+                d.outcome
+            );
+            if let Some(q) = &d.question {
+                let _ = writeln!(
+                    s,
+                    "|  | question `{}`: {} → {} |  |  |  |  |  |  |  |",
+                    q.id,
+                    q.question.replace('|', "\\|"),
+                    q.answer
+                        .as_deref()
+                        .unwrap_or("(unanswered)")
+                        .replace('|', "\\|"),
+                );
+            }
+        }
+        s.push_str("\nThe evidence of decision N is in `reflect/NN.json`.\n");
     }
     if !r.questions.is_empty() {
         s.push_str("\n## Questions\n\n| Sub-function | Id | Question | Settled as | By |\n|---|---|---|---|---|\n");
@@ -129,7 +181,7 @@ pub fn to_markdown(r: &GenReport) -> String {
             );
         }
     }
-    s.push_str("\n## Artifacts\n\n- `plan.json`, `plan.md` — the plan with citations\n- `cpp/` — pseudocode, C++ headers, their test programs; `cpp/model.cpp` the golden model\n- `rtl/` — the Verilog\n- `tests/` — the spec's tests (`spec_tests.json`), the co-simulation vectors, the testbench\n- `verify/` — failure records, synthesis log\n- `llm/` — every prompt and reply\n");
+    s.push_str("\n## Artifacts\n\n- `plan.json`, `plan.md` — the plan with citations\n- `cpp/` — pseudocode, C++ headers, their test programs; `cpp/model.cpp` the golden model\n- `rtl/` — the Verilog\n- `tests/` — the spec's tests (`spec_tests.json`), the co-simulation vectors, the testbench\n- `verify/` — failure records, synthesis log\n- `reflect/` — each reflection decision with its failure and evidence\n- `llm/` — every prompt and reply\n");
     if !r.rtl.is_empty() {
         let _ = writeln!(s, "\nRTL: {}", r.rtl.join(", "));
     }

@@ -21,7 +21,13 @@ use crate::sim::{self, Design, Severity, SimKind, SimOptions, Status};
 pub type Expected = (String, bool, u32);
 
 /// Compare the ports of `module` in `files` with `want`; every difference named.
-pub fn check_ports(files: &[PathBuf], module: &str, want: &[Expected]) -> Vec<String> {
+/// `source` names what the expected ports come from (`the spec`, `the record`).
+pub fn check_ports(
+    files: &[PathBuf],
+    module: &str,
+    want: &[Expected],
+    source: &str,
+) -> Vec<String> {
     let mut modules = Vec::new();
     for f in files {
         match std::fs::read_to_string(f)
@@ -58,12 +64,12 @@ pub fn check_ports(files: &[PathBuf], module: &str, want: &[Expected]) -> Vec<St
                 };
                 if got_dir != dir {
                     problems.push(format!(
-                        "port {name} of {module} is an {got_dir}; the spec makes it an {dir}"
+                        "port {name} of {module} is an {got_dir}; {source} makes it an {dir}"
                     ));
                 }
                 match p.width(&params) {
                     Ok(w) if w != u64::from(*width) => problems.push(format!(
-                        "port {name} of {module} is {w} bit(s) wide; the spec says {width}"
+                        "port {name} of {module} is {w} bit(s) wide; {source} says {width}"
                     )),
                     Err(e) => problems.push(e),
                     _ => {}
@@ -74,7 +80,7 @@ pub fn check_ports(files: &[PathBuf], module: &str, want: &[Expected]) -> Vec<St
     for p in &m.ports {
         if !want.iter().any(|(n, _, _)| *n == p.name) {
             problems.push(format!(
-                "module {module} has a port {} the spec does not give",
+                "module {module} has a port {} {source} does not give",
                 p.name
             ));
         }

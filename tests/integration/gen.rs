@@ -10,12 +10,12 @@ use serde_json::Value;
 
 use crate::common::{root, rtlsmith_in};
 
-fn fx(name: &str) -> String {
+pub(crate) fn fx(name: &str) -> String {
     format!("scripted:tests/fixtures/gen/{name}.scripted.jsonl")
 }
 
 /// `rtlsmith gen SPEC ARGS --out DIR/out --json` from the checkout; (exit code, report.json).
-fn run_gen(dir: &Path, spec: &str, args: &[&str]) -> (i32, Value, String) {
+pub(crate) fn run_gen(dir: &Path, spec: &str, args: &[&str]) -> (i32, Value, String) {
     let out = dir.join("out");
     let mut all = vec!["gen", spec, "--out", out.to_str().unwrap(), "--json"];
     all.extend_from_slice(args);
@@ -27,7 +27,7 @@ fn run_gen(dir: &Path, spec: &str, args: &[&str]) -> (i32, Value, String) {
     (r.code, report, format!("{}\n{}", r.stdout, r.stderr))
 }
 
-fn stage<'a>(report: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn stage<'a>(report: &'a Value, name: &str) -> &'a Value {
     report["stages"]
         .as_array()
         .and_then(|s| s.iter().find(|x| x["name"] == name))
@@ -139,6 +139,27 @@ fn a_wrong_top_module_is_caught_by_cosim_and_regenerated() {
         text.contains("found a mismatch in counter: output q"),
         "{text}"
     );
+    // route 3, decided by the analysis request, with trace's suspects and waveform in the prompt
+    let dec = &rep["decisions"][0];
+    assert_eq!(dec["route"], "code", "{rep}");
+    assert_eq!(dec["route_number"], 3);
+    assert_eq!(dec["decided_by"], "model");
+    assert_eq!(dec["outcome"], "verified");
+    assert!(d.path().join("out/reflect/01.json").is_file());
+    assert!(text.contains("Trace of the mismatch"), "{text}");
+    assert!(text.contains("suspects (ochiai)"), "{text}");
+    assert!(text.contains("around the first mismatch"), "{text}");
+    let analysis = std::fs::read_dir(&llm)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("reflect-counter"))
+        .expect("an analysis request");
+    let text = std::fs::read_to_string(analysis).unwrap();
+    assert!(
+        text.contains("incr4 (a dependency): its C++ still passes its own"),
+        "{text}"
+    );
+    assert!(text.contains("suspects (ochiai)"), "{text}");
 }
 
 #[test]
