@@ -26,6 +26,7 @@ pub mod mutate;
 pub mod process;
 pub mod prompts;
 pub mod regress;
+pub mod repair;
 pub mod runner;
 pub mod sim;
 pub mod spec;

@@ -23,6 +23,8 @@ mod mutate;
 mod prompts;
 #[path = "integration/reflect.rs"]
 mod reflection;
+#[path = "integration/repair.rs"]
+mod repair;
 #[path = "integration/reports.rs"]
 mod reports;
 #[path = "integration/spec.rs"]

@@ -7,12 +7,10 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::model_args::ModelArgs;
 use super::{AppError, ExitCode};
-use rtlsmith::llm::{self, config::LlmTable, settings::Settings};
 use rtlsmith::sim::SimKind;
-use rtlsmith::spec2rtl::{
-    self as s2r, Ablation, GenError, GenOptions, Human, Router, Sampling, Verdict,
-};
+use rtlsmith::spec2rtl::{self as s2r, Ablation, GenError, GenOptions, Human, Router, Verdict};
 
 pub const GEN_HELP: &str = "\
 Examples:
@@ -41,10 +39,8 @@ Exit codes:
 pub struct GenArgs {
     /// The spec document (PDF, Markdown, HTML, text — a VerilogEval prompt works too)
     pub spec: PathBuf,
-    /// The model: openai:MODEL[@BASE_URL], anthropic:MODEL, or scripted:REPLIES.jsonl (a test
-    /// double, labelled as such); not needed with --replay
-    #[arg(long, value_name = "PROVIDER:MODEL")]
-    pub model: Option<String>,
+    #[command(flatten)]
+    pub llm: ModelArgs,
     /// The run directory (default: rtlsmith-gen/<top>)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -80,30 +76,6 @@ pub struct GenArgs {
     /// CPU seconds for a C++ test program or a simulation
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
-    /// Sampling temperature (default 0.85)
-    #[arg(long)]
-    pub temperature: Option<f64>,
-    /// Reply length limit in tokens (default 4096)
-    #[arg(long)]
-    pub max_tokens: Option<u32>,
-    /// Stop cleanly once this many tokens were used (rerun to resume)
-    #[arg(long)]
-    pub max_tokens_total: Option<u64>,
-    /// Stop cleanly once the estimated cost (US dollars) reaches this (rerun to resume)
-    #[arg(long)]
-    pub max_cost: Option<f64>,
-    /// Seconds before a request is abandoned (and retried)
-    #[arg(long)]
-    pub request_timeout: Option<u64>,
-    /// Write every exchange of the run to this session file
-    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
-    pub record: Option<PathBuf>,
-    /// Serve every request from this session file, without network
-    #[arg(long, value_name = "FILE")]
-    pub replay: Option<PathBuf>,
-    /// Folder of prompt templates overriding the built-in ones (gen_*.j2), file by file
-    #[arg(long, value_name = "DIR")]
-    pub prompts: Option<PathBuf>,
     /// How failures are routed: model (an analysis request weighs the evidence) or evidence
     /// (the evidence's first choice, no request)
     #[arg(long, value_enum, default_value = "model")]
@@ -220,65 +192,7 @@ pub async fn run(a: GenArgs) -> Result<ExitCode, AppError> {
             });
         }
     }
-    // the provider: --model, or the recorded one of a --replay session
-    let (provider, model): (Box<dyn llm::Provider>, String) = match (&a.model, &a.replay) {
-        (Some(m), _) => {
-            let spec =
-                llm::ModelSpec::parse(m).map_err(|e| AppError::usage(e, "rtlsmith gen --help"))?;
-            let p = llm::build_provider(&spec, Duration::from_secs(a.request_timeout.unwrap_or(300)))
-                .map_err(|e| match e {
-                    llm::SetupError::MissingCredential { var, .. } => AppError {
-                        code: ExitCode::ToolMissing,
-                        message: e.to_string(),
-                        hint: format!("export {var}=… (or a self-hosted endpoint: openai:MODEL@http://host:port/v1)"),
-                    },
-                    llm::SetupError::Invalid(m) => AppError::usage(m, "check --model"),
-                })?;
-            (p, m.clone())
-        }
-        (None, Some(r)) => {
-            let (p, model) = llm::scripted::ReplayOnly::from_session(r)
-                .map_err(|e| AppError::usage(e, "check the --replay file"))?;
-            (Box::new(p), model)
-        }
-        (None, None) => {
-            return Err(AppError::usage(
-                "no model: give --model PROVIDER:MODEL (or --replay SESSION)",
-                "e.g. --model openai:gpt-4o, --model scripted:replies.jsonl",
-            ));
-        }
-    };
-    let table = LlmTable {
-        model: Some(model.clone()),
-        temperature: a.temperature,
-        max_tokens: Some(a.max_tokens.unwrap_or(4096)),
-        timeout: a.request_timeout,
-        max_tokens_total: a.max_tokens_total,
-        max_cost: a.max_cost,
-        ..LlmTable::default()
-    };
-    let settings = Settings::resolve(&table, &LlmTable::default()).expect("model given");
-    // the run's own response cache: a rerun resumes without re-asking
-    let cache = (a.replay.is_none()).then(|| opts.out.join(".llm-cache"));
-    let cfg = settings.client_config(
-        llm::client::Prices::builtin(),
-        cache,
-        a.record.clone(),
-        a.replay.clone(),
-    );
-    let client =
-        llm::Client::new(provider, cfg).map_err(|e| AppError::usage(e.to_string(), e.hint()))?;
-    let prompts = rtlsmith::prompts::Prompts::load(a.prompts.as_deref())
-        .map_err(|e| AppError::usage(e.to_string(), "fix the template (minijinja syntax)"))?;
-    let sampling = Sampling {
-        model: llm::ModelSpec::parse(&model)
-            .map(|m| m.model)
-            .unwrap_or(model.clone()),
-        temperature: settings.temperature,
-        top_p: settings.top_p,
-        max_tokens: settings.max_tokens,
-        seed: settings.seed,
-    };
+    let (client, prompts, sampling) = a.llm.client(&opts.out)?;
     let terminal = Terminal;
     let human: Option<&dyn Human> =
         (a.ask && std::io::stdin().is_terminal()).then_some(&terminal as &dyn Human);

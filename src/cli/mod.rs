@@ -9,8 +9,10 @@ pub mod eval;
 pub mod generate;
 pub mod ingest;
 pub mod lint;
+pub mod model_args;
 pub mod mutate;
 pub mod regress;
+pub mod repair;
 pub mod sim;
 pub mod suite;
 pub mod trace;
@@ -90,6 +92,9 @@ pub enum Command {
     /// Generate verified Verilog from a spec document: plan, C++ golden model, RTL, co-simulation
     #[command(after_help = generate::GEN_HELP)]
     Gen(Box<generate::GenArgs>),
+    /// Repair a failing design: candidate fixes judged, ranked and fed back with their evidence
+    #[command(after_help = repair::REPAIR_HELP)]
+    Repair(Box<repair::RepairArgs>),
     /// Read a spec document (PDF, Markdown, text, HTML) into a typed, citable Spec
     #[command(after_help = EXIT_CODES)]
     Ingest(ingest::IngestArgs),
@@ -118,6 +123,7 @@ pub async fn dispatch(command: Command) -> Result<ExitCode, AppError> {
         Command::Trace(a) => trace::run(*a).await,
         Command::Eval(a) => eval::run(*a).await,
         Command::Gen(a) => generate::run(*a).await,
+        Command::Repair(a) => repair::run(*a).await,
     }
 }
 

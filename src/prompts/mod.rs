@@ -54,6 +54,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("gen_verilog.user.j2", include_str!("gen_verilog.user.j2")),
     ("gen_optimize.user.j2", include_str!("gen_optimize.user.j2")),
     ("gen_reflect.user.j2", include_str!("gen_reflect.user.j2")),
+    ("repair.user.j2", include_str!("repair.user.j2")),
     (
         "gen_single_shot.user.j2",
         include_str!("gen_single_shot.user.j2"),
