@@ -3,7 +3,8 @@
 //!
 //! The file is JSONL (or a JSON array) of entries `{"reply": "...", "match": "...",
 //! "finish_reason": "stop"}`. An entry with `match` answers any request whose last user
-//! message contains that text (it can answer many times); entries without `match` are used in
+//! message contains that text — or, when `match` is a list, every text of it (it can answer
+//! many times; the first matching entry in the file wins); entries without `match` are used in
 //! order, once each.
 
 use std::path::{Path, PathBuf};
@@ -17,9 +18,26 @@ use super::{BoxFuture, ChatRequest, ChatResponse, Choice, Provider, ProviderErro
 struct Entry {
     reply: String,
     #[serde(default, rename = "match")]
-    matches: Option<String>,
+    matches: Option<Match>,
     #[serde(default)]
     finish_reason: Option<String>,
+}
+
+/// One text, or several that must all be in the request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Match {
+    One(String),
+    All(Vec<String>),
+}
+
+impl Match {
+    fn matches(&self, text: &str) -> bool {
+        match self {
+            Match::One(m) => text.contains(m.as_str()),
+            Match::All(all) => all.iter().all(|m| text.contains(m.as_str())),
+        }
+    }
 }
 
 pub struct Scripted {
@@ -84,7 +102,7 @@ impl Provider for Scripted {
             let entry = match self
                 .matched
                 .iter()
-                .find(|e| e.matches.as_deref().is_some_and(|m| last_user.contains(m)))
+                .find(|e| e.matches.as_ref().is_some_and(|m| m.matches(last_user)))
             {
                 Some(e) => e.clone(),
                 None => self

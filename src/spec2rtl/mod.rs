@@ -1208,6 +1208,13 @@ async fn spec_tests(
         match got {
             Ok((mut ifc, tests)) => {
                 // no reply field for them here: the usual names
+                if ifc.clock.is_none() {
+                    ifc.clock = ifc
+                        .ports
+                        .iter()
+                        .find(|p| p.is_input() && p.width == 1 && cosim::is_clock_name(&p.name))
+                        .map(|p| p.name.clone());
+                }
                 if ifc.reset.is_none() {
                     ifc.reset = guess_reset(&ifc);
                 }
