@@ -23,6 +23,7 @@ only run when the design ran out of events; Verilator announces `$finish` itself
 pub mod diagnostics;
 mod icarus;
 mod lint;
+pub mod sarif;
 mod verdict;
 mod verilator;
 

@@ -545,3 +545,109 @@ fn sigkill_of_rtlsmith_leaves_no_simulator_running() {
     }
     assert!(left.is_empty(), "still running 2 s after SIGKILL: {left:?}");
 }
+
+/// SARIF 2.1.0's required properties (sarif-schema-2.1.0.json): sarifLog {version, runs}, run
+/// {tool}, tool {driver}, toolComponent {name}, reportingDescriptor {id}, result {message},
+/// message {text or id}; plus what code scanning needs to place a finding: a region's
+/// startLine ≥ 1, a ruleIndex that points at the rule of the same id.
+fn check_sarif(v: &serde_json::Value) -> Vec<String> {
+    let mut bad = Vec::new();
+    if v["version"] != "2.1.0" {
+        bad.push("version is not 2.1.0".to_string());
+    }
+    let Some(runs) = v["runs"].as_array() else {
+        return vec!["no runs".into()];
+    };
+    for (i, run) in runs.iter().enumerate() {
+        let driver = &run["tool"]["driver"];
+        if !driver["name"].is_string() {
+            bad.push(format!("run {i}: tool.driver.name"));
+        }
+        let rules = driver["rules"].as_array().cloned().unwrap_or_default();
+        for r in &rules {
+            if !r["id"].is_string() {
+                bad.push(format!("run {i}: a rule without id"));
+            }
+        }
+        for res in run["results"].as_array().cloned().unwrap_or_default() {
+            if !res["message"]["text"].is_string() && !res["message"]["id"].is_string() {
+                bad.push(format!("run {i}: a result without message text"));
+            }
+            if !["error", "warning", "note", "none"].contains(&res["level"].as_str().unwrap_or(""))
+            {
+                bad.push(format!("run {i}: level {}", res["level"]));
+            }
+            if let Some(ix) = res["ruleIndex"].as_u64()
+                && rules.get(ix as usize).map(|r| &r["id"]) != Some(&res["ruleId"])
+            {
+                bad.push(format!("run {i}: ruleIndex {ix} is not {}", res["ruleId"]));
+            }
+            for loc in res["locations"].as_array().cloned().unwrap_or_default() {
+                let p = &loc["physicalLocation"];
+                if !p["artifactLocation"]["uri"].is_string() {
+                    bad.push(format!("run {i}: a location without uri"));
+                }
+                if let Some(l) = p["region"]["startLine"].as_i64()
+                    && l < 1
+                {
+                    bad.push(format!("run {i}: startLine {l}"));
+                }
+            }
+        }
+    }
+    bad
+}
+
+#[test]
+fn lint_speaks_sarif_and_github_annotations() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("narrow.v"),
+        "module narrow(input [7:0] a, output [3:0] y);\n  assign y = a;\nendmodule\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("broken.v"),
+        "module broken(input a, output y);\n  assign y = a\nendmodule\n",
+    )
+    .unwrap();
+    let r = run_in(d.path(), &["lint", "narrow.v", "--format", "sarif"]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(check_sarif(&v), Vec::<String>::new(), "{v}");
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "one run per simulator");
+    let verilator = runs
+        .iter()
+        .find(|r| r["tool"]["driver"]["name"] == "rtlsmith lint (verilator)")
+        .unwrap();
+    let width = verilator["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["ruleId"] == "WIDTH")
+        .expect("Verilator's WIDTH warning as a rule");
+    assert_eq!(width["level"], "warning");
+    let loc = &width["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "narrow.v");
+    assert_eq!(loc["region"]["startLine"], 2);
+    assert!(loc["region"]["startColumn"].as_u64().unwrap() >= 1);
+
+    // an error: exit 1, still valid SARIF, and the annotation form
+    let r = run_in(d.path(), &["lint", "broken.v", "--format", "sarif"]);
+    assert_eq!(r.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(check_sarif(&v), Vec::<String>::new(), "{v}");
+    let r = run_in(
+        d.path(),
+        &["lint", "broken.v", "--sim", "icarus", "--format", "github"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("::error file=broken.v,line=3,title=icarus syntax::")),
+        "{}",
+        r.stdout
+    );
+}
