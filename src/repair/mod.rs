@@ -74,8 +74,9 @@ pub struct RepairOptions {
 pub enum RepairError {
     #[error("{}: {message}", .path.display())]
     Input { path: PathBuf, message: String },
+    /// A tool the judge needs is missing (g++, a simulator).
     #[error("{0}")]
-    Usage(String),
+    Tool(String),
     #[error(transparent)]
     Sim(#[from] sim::SimError),
     #[error("cannot write {}: {source}", .path.display())]
@@ -92,14 +93,17 @@ impl RepairError {
             RepairError::Input { .. } => {
                 "give readable design files that define the module to repair"
             }
-            RepairError::Usage(_) => "see rtlsmith repair --help",
+            RepairError::Tool(_) => "install the tools with scripts/setup.sh",
             RepairError::Sim(e) => e.hint(),
             RepairError::Io { .. } => "check free space and permissions of --out",
         }
     }
 
     pub fn is_tool_missing(&self) -> bool {
-        matches!(self, RepairError::Sim(sim::SimError::ToolMissing { .. }))
+        matches!(
+            self,
+            RepairError::Tool(_) | RepairError::Sim(sim::SimError::ToolMissing { .. })
+        )
     }
 }
 
@@ -644,7 +648,7 @@ impl Run<'_> {
     async fn judge_cosim(&self, o: &CosimOptions) -> Result<Judgement, RepairError> {
         let rep = cosim::run(o).await.map_err(|e| {
             if e.is_tool_missing() {
-                RepairError::Usage(e.to_string())
+                RepairError::Tool(e.to_string())
             } else {
                 RepairError::Input {
                     path: o.model.clone(),

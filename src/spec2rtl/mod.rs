@@ -687,10 +687,11 @@ struct Work {
 }
 
 impl Work {
-    /// Everything of these sub-functions is made again from the start (their inputs changed).
+    /// The C++ and Verilog of these sub-functions are made again, their attempt counts restarted
+    /// (their inputs changed); a sub-function's pseudocode is written when it has none yet or
+    /// is named in `pseudo`.
     fn redo(&mut self, names: &[String], with_model: bool) {
         for n in names {
-            self.pseudo.insert(n.clone());
             if with_model {
                 self.cpp.insert(n.clone());
             }

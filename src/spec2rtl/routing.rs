@@ -476,12 +476,12 @@ async fn apply(
                 *slot = record;
             }
             save_plan(cx, plan)?;
-            redo(plan, work, d, &name, with_model, true);
+            redo(plan, work, d, &name, with_model);
             Ok(())
         }
         Route::Earlier => {
             let name = d.subfunction.clone();
-            redo(plan, work, d, &name, with_model, true);
+            redo(plan, work, d, &name, with_model);
             let artifact = if with_model {
                 format!("cpp:{name}")
             } else {
@@ -540,7 +540,7 @@ async fn apply(
                 r.questions.push(q);
             }
             save_plan(cx, plan)?;
-            redo(plan, work, d, &name, with_model, true);
+            redo(plan, work, d, &name, with_model);
             Ok(())
         }
     }
@@ -564,22 +564,10 @@ fn settle_new(cx: &Ctx<'_>, record: &mut super::plan::Record, old: &super::plan:
 }
 
 /// `name` is made again from its pseudocode, and everything depending on it from its C++.
-fn redo(
-    plan: &Plan,
-    work: &mut Work,
-    d: &mut Decision,
-    name: &str,
-    with_model: bool,
-    pseudo: bool,
-) {
+fn redo(plan: &Plan, work: &mut Work, d: &mut Decision, name: &str, with_model: bool) {
     let down = reflect::downstream(plan, name);
     work.redo(&down, with_model);
-    work.pseudo.retain(|n| n != name || pseudo);
-    for n in &down {
-        if n != name {
-            work.pseudo.remove(n);
-        }
-    }
+    work.pseudo.insert(name.to_string());
     d.redo = down
         .iter()
         .map(|n| {
