@@ -27,6 +27,7 @@ pub mod process;
 pub mod prompts;
 pub mod regress;
 pub mod repair;
+pub mod report;
 pub mod runner;
 pub mod sim;
 pub mod spec;

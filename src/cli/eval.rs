@@ -55,6 +55,9 @@ pub struct EvalArgs {
     /// Run directory (default: rtlsmith-eval/<suite>-<variant>-<sim>-<mode>)
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Also write the run's HTML report (as `rtlsmith report` does) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Only this shard of the problems: I/N with 1 <= I <= N (merge the shards afterwards)
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
@@ -156,6 +159,9 @@ pub enum EvalCommand {
         /// Where the merged run is written
         #[arg(long, value_name = "DIR", required = true)]
         out: PathBuf,
+        /// Also write the merged run's HTML report to FILE
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
 }
 
@@ -223,9 +229,12 @@ fn print_eval_summary(s: &rtlsmith::eval::report::Summary, out: &Path) {
 }
 
 pub async fn run(a: EvalArgs) -> Result<ExitCode, AppError> {
-    if let Some(EvalCommand::Merge { dirs, out }) = &a.command {
+    if let Some(EvalCommand::Merge { dirs, out, html }) = &a.command {
         let s = eval::merge(dirs, out)?;
         print_eval_summary(&s, out);
+        if let Some(h) = html {
+            super::report::html_after(std::slice::from_ref(out), h);
+        }
         return Ok(ExitCode::Success);
     }
     let (Some(suite), Some(path)) = (&a.suite, &a.path) else {
@@ -376,6 +385,9 @@ pub async fn run(a: EvalArgs) -> Result<ExitCode, AppError> {
         b.finish_and_clear();
     }
     print_eval_summary(&outcome.summary, &outcome.out);
+    if let Some(h) = &a.html {
+        super::report::html_after(std::slice::from_ref(&outcome.out), h);
+    }
     if let Some(r) = &outcome.summary.stop_reason {
         eprintln!("error: the run stopped early: {r}");
         eprintln!("  hint: everything finished so far is saved; rerun the same command to resume");

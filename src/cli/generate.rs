@@ -93,6 +93,9 @@ pub struct GenArgs {
     /// Print report.json instead of the summary
     #[arg(long)]
     pub json: bool,
+    /// Also write the run's HTML report (plan graph, stages, decisions, waveforms) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -209,6 +212,9 @@ pub async fn run(a: GenArgs) -> Result<ExitCode, AppError> {
         );
     } else {
         print_summary(&report, &opts.out);
+    }
+    if let Some(h) = &a.html {
+        super::report::html_after(std::slice::from_ref(&opts.out), h);
     }
     Ok(match report.verdict {
         Verdict::Verified => ExitCode::Success,

@@ -13,9 +13,11 @@ pub mod model_args;
 pub mod mutate;
 pub mod regress;
 pub mod repair;
+pub mod report;
 pub mod sim;
 pub mod suite;
 pub mod trace;
+pub mod wave;
 
 use std::path::PathBuf;
 
@@ -89,6 +91,12 @@ pub enum Command {
     /// Point at the statements most likely at fault in a failing simulation (no LLM)
     #[command(after_help = trace::TRACE_HELP)]
     Trace(Box<trace::TraceArgs>),
+    /// Write one self-contained HTML report for eval runs (side by side), regressions, gen runs
+    #[command(after_help = EXIT_CODES)]
+    Report(report::ReportArgs),
+    /// Draw a window of a VCD waveform as a table or an SVG picture
+    #[command(after_help = EXIT_CODES)]
+    Wave(wave::WaveArgs),
     /// Generate verified Verilog from a spec document: plan, C++ golden model, RTL, co-simulation
     #[command(after_help = generate::GEN_HELP)]
     Gen(Box<generate::GenArgs>),
@@ -121,6 +129,8 @@ pub async fn dispatch(command: Command) -> Result<ExitCode, AppError> {
         Command::Cosim(a) => cosim::run(*a).await,
         Command::Mutate(a) => mutate::run(*a).await,
         Command::Trace(a) => trace::run(*a).await,
+        Command::Wave(a) => wave::run(a),
+        Command::Report(a) => report::run(a),
         Command::Eval(a) => eval::run(*a).await,
         Command::Gen(a) => generate::run(*a).await,
         Command::Repair(a) => repair::run(*a).await,

@@ -32,6 +32,9 @@ pub struct RegressArgs {
     /// Write a JSON report (format_version 1)
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Write an HTML report (cases x simulators grid, durations, disagreements, failing logs)
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// List the cases and exit
     #[arg(long)]
     pub list: bool,
@@ -135,6 +138,14 @@ pub async fn run(a: RegressArgs) -> Result<ExitCode, AppError> {
     if let Some(j) = &a.json {
         regress::report::write_json(&report, j)?;
         println!("regress: JSON report written to {}", j.display());
+    }
+    if let Some(h) = &a.html {
+        let v = serde_json::to_value(&report).unwrap_or_default();
+        let page = rtlsmith::report::render_regress(&v, &path.display().to_string());
+        match rtlsmith::util::write_atomic(h, page) {
+            Ok(()) => println!("regress: HTML report written to {}", h.display()),
+            Err(e) => eprintln!("warning: HTML report not written to {}: {e}", h.display()),
+        }
     }
     let passed = report
         .cases

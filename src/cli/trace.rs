@@ -54,6 +54,9 @@ pub struct TraceArgs {
     /// With --cosim: the reset input, NAME or NAME:low
     #[arg(long, value_name = "NAME[:low]", requires = "cosim")]
     pub reset: Option<Reset>,
+    /// Draw the waveform around the first mismatch as an SVG picture here
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
     /// With --cosim: cycles of seeded random stimulus
     #[arg(long, default_value_t = 1000)]
     pub cycles: usize,
@@ -204,6 +207,19 @@ pub async fn run(a: TraceArgs) -> Result<ExitCode, AppError> {
         let _ = std::fs::remove_dir_all(d);
     }
     let r = r?;
+    if let (Some(svg), Some(w)) = (&a.svg, &r.waveform) {
+        let pic = trace::svg::render(
+            w,
+            Some(w.first),
+            "rtlsmith trace: around the first mismatch",
+        );
+        rtlsmith::util::write_atomic(svg, pic).map_err(|e| {
+            AppError::usage(
+                format!("cannot write {}: {e}", svg.display()),
+                "check the folder exists and is writable",
+            )
+        })?;
+    }
     if a.json {
         println!(
             "{}",

@@ -83,5 +83,21 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<report::Summary, EvalError>
         rj.append(l)?;
     }
     report::write_all(out, &summary, &results, mode_refs)?;
+    // the logs, traces and generations go with the results (the HTML report shows them)
+    let target = crate::process::absolute(out);
+    for d in dirs {
+        if crate::process::absolute(d) == target {
+            continue;
+        }
+        for sub in ["logs", "trace", "generations"] {
+            let from = d.join(sub);
+            if from.is_dir() {
+                let to = out.join(sub);
+                std::fs::create_dir_all(&to).map_err(io_err(&to))?;
+                let mut budget = 4u64 << 30;
+                crate::util::copy_tree(&from, &to, &mut budget).map_err(io_err(&from))?;
+            }
+        }
+    }
     Ok(summary)
 }

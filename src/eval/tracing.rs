@@ -1,7 +1,8 @@
 //! `eval --trace`: after judging, every sample that ran and mismatched is traced (VerilogEval
 //! v2: the candidate beside the reference in the problem's own testbench), and its top
 //! suspects are attached to its result line and listed in `report.md`. The candidate's text is
-//! kept as `trace/<task>/sampleNN.sv` so the suspects' lines point into a file that exists.
+//! kept as `trace/<task>/sampleNN.sv` so the suspects' lines point into a file that exists, and
+//! the waveform around its first mismatch as `trace/<task>/sampleNN.wave.json`.
 
 use std::path::Path;
 
@@ -54,11 +55,23 @@ pub async fn trace_failures(
         if let Ok(r) = trace::run(&opts).await
             && r.verdict == "fail"
         {
+            // the waveform around the first mismatch, for the HTML report's picture
+            if let Some(w) = &r.waveform {
+                let p = wave_path(out, &line.task_id, line.sample);
+                let _ = crate::util::write_atomic(&p, serde_json::to_string(w).unwrap_or_default());
+            }
             line.suspects = Some(r.suspects);
             traced += 1;
         }
     }
     Ok(traced)
+}
+
+/// Where a traced sample's waveform table is kept: `trace/<task>/sampleNN.wave.json`.
+pub fn wave_path(out: &Path, task: &str, sample: usize) -> std::path::PathBuf {
+    out.join("trace")
+        .join(task)
+        .join(format!("sample{sample:02}.wave.json"))
 }
 
 /// The code of a kept generation (`eval --model`).

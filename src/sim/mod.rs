@@ -445,29 +445,6 @@ fn monitor_source(module: &str, marker: &str, precision: Option<&str>) -> String
     )
 }
 
-fn copy_tree(from: &Path, to: &Path, budget: &mut u64) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let ty = entry.file_type()?;
-        let dest = to.join(entry.file_name());
-        if ty.is_dir() {
-            std::fs::create_dir_all(&dest)?;
-            copy_tree(&entry.path(), &dest, budget)?;
-        } else if ty.is_file() || ty.is_symlink() {
-            let len = std::fs::metadata(entry.path())?.len();
-            if len > *budget {
-                return Err(std::io::Error::other(format!(
-                    "data folder {} is larger than 512 MiB",
-                    from.display()
-                )));
-            }
-            *budget -= len;
-            std::fs::copy(entry.path(), &dest)?;
-        }
-    }
-    Ok(())
-}
-
 /// Compile and run a design on one simulator and judge the result.
 pub async fn simulate(
     kind: SimKind,
@@ -486,7 +463,7 @@ pub async fn simulate(
     };
     if let Some(data) = &opts.data_dir {
         let mut budget = 512u64 << 20;
-        copy_tree(data, &dpath, &mut budget).map_err(io_err)?;
+        crate::util::copy_tree(data, &dpath, &mut budget).map_err(io_err)?;
     }
     let n = crate::util::random_hex(8);
     let marker = format!("rtlsmith-no-finish-{n}");

@@ -193,6 +193,10 @@ pub struct Evidence {
     /// `trace`'s suspects and waveform of a co-simulation mismatch, as text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
+    /// The trace's waveform around the first mismatch (the C++ model's values expected), for
+    /// the HTML report's picture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waveform: Option<crate::trace::WaveTable>,
     /// The routes the evidence allows, most likely first.
     pub ranked: Vec<Choice>,
     /// A dependency whose own C++ now fails its tests.

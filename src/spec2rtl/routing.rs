@@ -245,7 +245,10 @@ async fn gather(
     }
     if with_model && matches!(f.kind, Kind::Cosim | Kind::Vectors) {
         match trace_text(cx, plan, me).await {
-            Ok(t) => ev.trace = Some(t),
+            Ok((t, w)) => {
+                ev.trace = Some(t);
+                ev.waveform = w;
+            }
             Err(e) => ev.findings.push(format!("trace could not run: {e}")),
         }
     }
@@ -253,8 +256,13 @@ async fn gather(
     Ok(ev)
 }
 
-/// `trace` of a sub-function's RTL against its C++, as text (paths relative to the run).
-async fn trace_text(cx: &Ctx<'_>, plan: &Plan, name: &str) -> Result<String, String> {
+/// `trace` of a sub-function's RTL against its C++, as text (paths relative to the run), and
+/// its waveform table (the C++ model's values as the expected ones).
+async fn trace_text(
+    cx: &Ctx<'_>,
+    plan: &Plan,
+    name: &str,
+) -> Result<(String, Option<crate::trace::WaveTable>), String> {
     let o = sf_cosim(cx, plan, name).map_err(|e| match e {
         Stop::Stopped(s) => s,
         Stop::Failed(s) => s,
@@ -268,7 +276,7 @@ async fn trace_text(cx: &Ctx<'_>, plan: &Plan, name: &str) -> Result<String, Str
     let _ = std::fs::remove_dir_all(&dir);
     let r = r.map_err(|e| e.to_string())?;
     let prefix = format!("{}/", cx.out.display());
-    Ok(crate::trace::render(&r).replace(&prefix, ""))
+    Ok((crate::trace::render(&r).replace(&prefix, ""), r.waveform))
 }
 
 /// The co-simulation of one sub-function against its own C++ (the top: the golden model with

@@ -22,6 +22,7 @@ model in the loop.
 pub mod design;
 pub mod logic;
 pub mod slice;
+pub mod svg;
 pub mod wave;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -106,16 +107,26 @@ pub struct Suspect {
     pub reason: String,
 }
 
-/// Values around the first mismatch.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// Values around the first mismatch (a window of time steps; the text report shows the few
+/// nearest it, the SVG picture the whole window).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct WaveTable {
     pub times: Vec<u64>,
     pub signals: Vec<WaveRow>,
+    /// Index into `times` of the first mismatch.
+    #[serde(default)]
+    pub first: usize,
+    /// The VCD's timescale (`1ps`), when known.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub timescale: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct WaveRow {
     pub name: String,
+    /// Bits (0: unknown).
+    #[serde(default)]
+    pub width: u32,
     /// Hex (binary digits for 1-bit signals); `-` where not recorded.
     pub values: Vec<String>,
     /// The reference's values, for outputs.
@@ -965,11 +976,17 @@ impl Ranked<'_> {
     }
 }
 
-/// The failing outputs and the top suspects' signals a few time steps around the first
-/// mismatch.
+/// Time steps kept before and after the first mismatch in a [`WaveTable`].
+pub const WINDOW_BEFORE: u32 = 16;
+pub const WINDOW_AFTER: u32 = 8;
+/// Time steps either side of the first mismatch in the text report.
+const TEXT_SPAN: usize = 3;
+
+/// The failing outputs and the top suspects' signals in a window of time steps around the
+/// first mismatch.
 fn table(waves: &Waves, report: &TraceReport, dp: &str, rp: Option<&str>, first: u32) -> WaveTable {
-    let from = first.saturating_sub(3);
-    let to = (first + 3).min(waves.times.len().saturating_sub(1) as u32);
+    let from = first.saturating_sub(WINDOW_BEFORE);
+    let to = (first + WINDOW_AFTER).min(waves.times.len().saturating_sub(1) as u32);
     let tis: Vec<u32> = (from..=to).collect();
     let show = |name: &str| -> Vec<String> {
         tis.iter()
@@ -981,12 +998,14 @@ fn table(waves: &Waves, report: &TraceReport, dp: &str, rp: Option<&str>, first:
             })
             .collect()
     };
+    let width = |name: &str| waves.vars.get(name).map_or(0, |t| waves.tracks[*t].width);
     let mut rows = Vec::new();
     let mut named: BTreeSet<String> = BTreeSet::new();
     for o in &report.failing_outputs {
         named.insert(o.clone());
         rows.push(WaveRow {
             name: o.clone(),
+            width: width(&format!("{dp}{o}")),
             values: show(&format!("{dp}{o}")),
             expected: rp.map(|rp| show(&format!("{rp}{o}"))),
         });
@@ -1000,6 +1019,7 @@ fn table(waves: &Waves, report: &TraceReport, dp: &str, rp: Option<&str>, first:
             if waves.vars.contains_key(&full) {
                 rows.push(WaveRow {
                     name: sig.clone(),
+                    width: width(&full),
                     values: show(&full),
                     expected: None,
                 });
@@ -1009,6 +1029,8 @@ fn table(waves: &Waves, report: &TraceReport, dp: &str, rp: Option<&str>, first:
     WaveTable {
         times: tis.iter().map(|t| waves.times[*t as usize]).collect(),
         signals: rows,
+        first: (first - from) as usize,
+        timescale: waves.timescale.clone(),
     }
 }
 
@@ -1045,49 +1067,61 @@ pub fn render(r: &TraceReport) -> String {
             out,
             "\naround the first mismatch (actual, expected in brackets):"
         );
-        let name_w = w
-            .signals
-            .iter()
-            .map(|s| s.name.len())
-            .max()
-            .unwrap_or(4)
-            .max(4);
-        let cells: Vec<Vec<String>> = w
-            .signals
-            .iter()
-            .map(|s| {
-                s.values
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| match &s.expected {
+        let cols = w.first.saturating_sub(TEXT_SPAN)..(w.first + TEXT_SPAN + 1).min(w.times.len());
+        out.push_str(&wave_text(w, cols));
+    }
+    out
+}
+
+/// Columns `cols` of a waveform table as text: the actual values, the expected ones in
+/// brackets where they differ.
+pub fn wave_text(w: &WaveTable, cols: std::ops::Range<usize>) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let name_w = w
+        .signals
+        .iter()
+        .map(|s| s.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let cells: Vec<Vec<String>> = w
+        .signals
+        .iter()
+        .map(|s| {
+            cols.clone()
+                .map(|i| {
+                    let v = &s.values[i];
+                    match &s.expected {
                         Some(e) if e[i] != *v => format!("{v}[{}]", e[i]),
                         _ => v.clone(),
-                    })
-                    .collect()
-            })
-            .collect();
-        let col_w: Vec<usize> = (0..w.times.len())
-            .map(|i| {
-                cells
-                    .iter()
-                    .map(|c| c[i].len())
-                    .chain(std::iter::once(w.times[i].to_string().len()))
-                    .max()
-                    .unwrap_or(1)
-            })
-            .collect();
-        let mut head = format!("  {:name_w$}", "time");
-        for (i, t) in w.times.iter().enumerate() {
-            let _ = write!(head, "  {:>width$}", t, width = col_w[i]);
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let times = &w.times[cols];
+    let col_w: Vec<usize> = (0..times.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|c| c[i].len())
+                .chain(std::iter::once(times[i].to_string().len()))
+                .max()
+                .unwrap_or(1)
+        })
+        .collect();
+    let mut head = format!("  {:name_w$}", "time");
+    for (i, t) in times.iter().enumerate() {
+        let _ = write!(head, "  {:>width$}", t, width = col_w[i]);
+    }
+    let _ = writeln!(out, "{head}");
+    for (s, c) in w.signals.iter().zip(&cells) {
+        let mut line = format!("  {:name_w$}", s.name);
+        for (i, v) in c.iter().enumerate() {
+            let _ = write!(line, "  {:>width$}", v, width = col_w[i]);
         }
-        let _ = writeln!(out, "{head}");
-        for (s, c) in w.signals.iter().zip(&cells) {
-            let mut line = format!("  {:name_w$}", s.name);
-            for (i, v) in c.iter().enumerate() {
-                let _ = write!(line, "  {:>width$}", v, width = col_w[i]);
-            }
-            let _ = writeln!(out, "{line}");
-        }
+        let _ = writeln!(out, "{line}");
     }
     out
 }

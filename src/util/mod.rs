@@ -69,6 +69,32 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/rtlsmith"))
 }
 
+/// Copy the files below `from` into `to` (folders made as needed), at most `budget` bytes in
+/// all (an error names the folder that is larger).
+pub fn copy_tree(from: &Path, to: &Path, budget: &mut u64) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let ty = entry.file_type()?;
+        let dest = to.join(entry.file_name());
+        if ty.is_dir() {
+            std::fs::create_dir_all(&dest)?;
+            copy_tree(&entry.path(), &dest, budget)?;
+        } else if ty.is_file() || ty.is_symlink() {
+            let len = std::fs::metadata(entry.path())?.len();
+            if len > *budget {
+                return Err(std::io::Error::other(format!(
+                    "{} is larger than the {} MiB allowed",
+                    from.display(),
+                    (*budget + len) >> 20
+                )));
+            }
+            *budget -= len;
+            std::fs::copy(entry.path(), &dest)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,3 +121,4 @@ mod tests {
         assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
     }
 }
+
