@@ -21,11 +21,22 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# Chromium loads the HTML reports in the browser tests (optional: without it they are skipped)
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: installing chromium (headless browser for the HTML report tests)"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; then
+    echo "setup: warning: chromium could not be installed; the browser tests of the HTML reports will be skipped"
+  fi
+fi
+
 echo "setup: tools found"
 printf '  %-10s %s\n' verilator "$(verilator --version)"
 printf '  %-10s %s\n' iverilog "$(iverilog -V 2>&1 | head -n 1)"
 printf '  %-10s %s\n' yosys "$(yosys -V)"
 printf '  %-10s %s\n' pdftotext "$(pdftotext -v 2>&1 | head -n 1)"
+printf '  %-10s %s\n' chromium "$(chromium --version 2>/dev/null || echo 'not installed (browser tests skipped)')"
 printf '  %-10s %s\n' cargo "$(cargo --version)"
 
 echo "setup: building rtlsmith (release)"

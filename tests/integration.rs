@@ -1,6 +1,10 @@
 //! One integration-test binary (link once): snapshot tests over captured tool output and
 //! end-to-end runs of the `rtlsmith` binary.
 
+#[path = "integration/browser.rs"]
+mod browser;
+#[path = "integration/ci_recipes.rs"]
+mod ci_recipes;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/common.rs"]
@@ -15,6 +19,8 @@ mod eval;
 mod gen_pipeline;
 #[path = "integration/hdl.rs"]
 mod hdl;
+#[path = "integration/html.rs"]
+mod html;
 #[path = "integration/llm.rs"]
 mod llm;
 #[path = "integration/mutate.rs"]

@@ -459,7 +459,26 @@ fn record(sf: &Value) -> String {
                 ),
             ),
             ("tests", esc(&tests.join(", "))),
-            ("questions", esc(&list(&sf["questions"]).join("; "))),
+            ("questions", esc(&questions(&sf["questions"]))),
         ])
     )
+}
+
+/// A record's questions: the question, and how it was settled.
+fn questions(v: &Value) -> String {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|q| match q.get("question") {
+            Some(text) => format!(
+                "{} [{}] — {} ({})",
+                str_of(text),
+                str_of(&q["id"]),
+                str_of(q.get("answer").unwrap_or(&q["assumption"])),
+                str_of(&q["settled_by"])
+            ),
+            None => str_of(q),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -160,6 +160,57 @@ fn a_wrong_top_module_is_caught_by_cosim_and_regenerated() {
         "{text}"
     );
     assert!(text.contains("suspects (ochiai)"), "{text}");
+    report_in_a_browser(&d.path().join("out"), &rep);
+}
+
+/// The run's HTML report in a browser: the verdict, a node and a record per sub-function (a
+/// record opens from the link), the stages, and the decision's waveform with the mismatching
+/// output marked (the C++ model's value expected).
+fn report_in_a_browser(out: &Path, rep: &Value) {
+    use crate::browser::{browser, element, tags};
+    let html = out.join("report.html");
+    let r = rtlsmith_in(
+        &root(),
+        &[
+            "report",
+            out.to_str().unwrap(),
+            "--out",
+            html.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let Some(br) = browser("gen_report") else {
+        return;
+    };
+    let dom = br.dom(&html, "#open=rec-incr4");
+    let verdict = rep["verdict"].as_str().unwrap().to_uppercase();
+    assert!(dom.contains(&format!("id=\"gen-verdict\" class=\"pass\">{verdict}<")));
+    let plan: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("plan.json")).unwrap()).unwrap();
+    for sf in plan["subfunctions"].as_array().unwrap() {
+        let name = sf["name"].as_str().unwrap();
+        assert_eq!(
+            tags(&dom, "g", &format!(r#"data-subfunction="{name}""#)).len(),
+            1
+        );
+        let rec = element(&dom, "details", &format!("rec-{name}")).unwrap();
+        for c in sf["citations"].as_array().unwrap() {
+            assert!(rec.contains(c.as_str().unwrap()), "{name}: {c}");
+        }
+    }
+    // the link opened incr4's record, and only it
+    assert!(tags(&dom, "details", r#"id="rec-incr4"[^>]*open"#).len() == 1);
+    assert!(tags(&dom, "details", r#"id="rec-counter"[^>]*open"#).is_empty());
+    assert_eq!(
+        tags(&dom, "tr", "data-stage=").len(),
+        rep["stages"].as_array().unwrap().len()
+    );
+    let dec = element(&dom, "details", "decision-1").unwrap();
+    let port = rep["failures"][0]["port"].as_str().unwrap();
+    assert!(dec.contains(&format!("data-signal=\"{port}\"")), "{dec}");
+    assert!(dec.contains("class=\"mismatch\""), "{dec}");
+    br.screenshot(&html, "#open=rec-counter", "report-gen");
 }
 
 #[test]
