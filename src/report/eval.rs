@@ -158,7 +158,16 @@ pub fn section(runs: &[EvalRun]) -> String {
         });
     }
     row(&mut s, "errata (references that fail)", "errata", &|r| {
-        r.summary.errata.len().to_string()
+        let ids: Vec<&str> = r.summary.errata.iter().map(|e| e.id.as_str()).collect();
+        if ids.is_empty() {
+            "0".into()
+        } else {
+            format!(
+                "{} <span class=\"note\">({})</span>",
+                ids.len(),
+                esc(&ids.join(", "))
+            )
+        }
     });
     row(&mut s, "wall time", "wall", &|r| {
         format!("{:.1} s", r.summary.wall_seconds)
@@ -360,16 +369,32 @@ fn failing_sample(run: usize, r: &EvalRun, l: &ResultLine) -> String {
             )
         );
     }
-    let log = r
-        .dir
-        .join("logs")
-        .join(&l.task_id)
-        .join(format!("sample{:02}.log", l.sample));
-    match std::fs::read_to_string(&log) {
+    let log_of = |x: &ResultLine| {
+        r.dir
+            .join("logs")
+            .join(&x.task_id)
+            .join(format!("sample{:02}.log", x.sample))
+    };
+    // an identical candidate is simulated once: its log is kept with the first of them
+    let twin = r
+        .results
+        .iter()
+        .find(|x| x.hash == l.hash && log_of(x).is_file() && x.sample != l.sample);
+    match std::fs::read_to_string(log_of(l)) {
         Ok(t) => s.push_str(&html::pre(&t)),
-        Err(_) => s.push_str(
-            "<p class=\"note\">No log kept for this sample (its verdict was reused from the cache or from an identical sample).</p>",
-        ),
+        Err(_) => match twin.map(|x| (x, std::fs::read_to_string(log_of(x)))) {
+            Some((x, Ok(t))) => {
+                let _ = write!(
+                    s,
+                    "<p class=\"note\">The log of the identical sample {} (simulated once for both):</p>{}",
+                    x.sample,
+                    html::pre(&t)
+                );
+            }
+            _ => s.push_str(
+                "<p class=\"note\">No log kept for this sample (refused before simulation, or its verdict came from the cache).</p>",
+            ),
+        },
     }
     s.push_str("</details>");
     s
