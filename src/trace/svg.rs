@@ -361,30 +361,33 @@ pub fn window(path: &Path, req: &WindowRequest) -> Result<(WaveTable, Vec<String
         .iter()
         .flat_map(|(a, e)| std::iter::once(a.as_str()).chain(e.as_deref()))
         .collect();
-    let all = Waves::read(path, &|n| keep.contains(n), 512 << 20)?;
-    let mut notes = Vec::new();
-    if let Some(t) = all.truncated_at {
-        notes.push(format!("the VCD is large: read up to time {t}"));
-    }
     let from = req.from.unwrap_or(0);
     let to = req.to.unwrap_or(u64::MAX);
     if from > to {
         return Err(format!("--from {from} is after --to {to}"));
+    }
+    let all = Waves::read_window(path, &|n| keep.contains(n), 512 << 20, (from, to))?;
+    let mut notes = Vec::new();
+    if let Some(t) = all.truncated_at {
+        notes.push(format!("the VCD is large: read up to time {t}"));
     }
     let mut tis: Vec<u32> = (0..all.times.len() as u32)
         .filter(|i| (from..=to).contains(&all.times[*i as usize]))
         .collect();
     if tis.is_empty() {
         return Err(format!(
-            "no time step of {} lies in {from}..{}; the file runs from {} to {}",
+            "no time step of {} lies in {from}..{} (the times are in the VCD's units, its timescale is {})",
             path.display(),
             if to == u64::MAX {
                 "end".to_string()
             } else {
                 to.to_string()
             },
-            all.times.first().copied().unwrap_or(0),
-            all.times.last().copied().unwrap_or(0)
+            if all.timescale.is_empty() {
+                "not given"
+            } else {
+                &all.timescale
+            }
         ));
     }
     if tis.len() > MAX_STEPS {

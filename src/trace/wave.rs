@@ -46,6 +46,34 @@ impl Waves {
         keep: &dyn Fn(&str) -> bool,
         budget: usize,
     ) -> Result<Waves, String> {
+        Self::from_reader_window(r, keep, budget, None)
+    }
+
+    /// Read only the time steps in `window` (first..=last time): the values before it are
+    /// folded into its first step, and reading stops after it — a window at the end of a huge
+    /// file keeps little in memory.
+    pub fn read_window(
+        path: &Path,
+        keep: &dyn Fn(&str) -> bool,
+        budget: usize,
+        window: (u64, u64),
+    ) -> Result<Waves, String> {
+        let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Self::from_reader_window(
+            std::io::BufReader::with_capacity(1 << 16, f),
+            keep,
+            budget,
+            Some(window),
+        )
+        .map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    fn from_reader_window<R: BufRead>(
+        r: R,
+        keep: &dyn Fn(&str) -> bool,
+        budget: usize,
+        window: Option<(u64, u64)>,
+    ) -> Result<Waves, String> {
         let mut p = vcd::Parser::new(r);
         let header = p
             .parse_header()
@@ -97,10 +125,32 @@ impl Waves {
         walk(&header.items, "", keep, &mut w, &mut by_code);
         let mut spent = 0usize;
         let mut now: Option<u32> = None;
+        // before the window: the last value of each track, folded into the window's first step
+        let mut before = window.is_some_and(|(from, _)| from > 0);
+        let mut carried: HashMap<usize, String> = HashMap::new();
         for cmd in p {
             let cmd = cmd.map_err(|e| format!("malformed VCD: {e}"))?;
             let (code, digits): (IdCode, String) = match cmd {
                 Command::Timestamp(t) => {
+                    if let Some((from, to)) = window {
+                        if t > to {
+                            break;
+                        }
+                        if t < from {
+                            before = true;
+                            continue;
+                        }
+                        if before {
+                            before = false;
+                            w.times.push(t);
+                            let ti = (w.times.len() - 1) as u32;
+                            now = Some(ti);
+                            for (track, d) in carried.drain() {
+                                w.tracks[track].changes.push((ti, d.into_boxed_str()));
+                            }
+                            continue;
+                        }
+                    }
                     if spent > budget {
                         w.truncated_at = Some(t);
                         break;
@@ -115,6 +165,10 @@ impl Waves {
                 _ => continue,
             };
             let t = by_code[&code];
+            if before {
+                carried.insert(t, digits);
+                continue;
+            }
             let ti = match now {
                 Some(i) => i,
                 None => {
@@ -247,6 +301,19 @@ mod tests {
         assert!(w.vars.contains_key("tb.dut.q") && !w.vars.contains_key("tb.clk"));
         let w = Waves::from_reader(VCD.as_bytes(), &|_| true, 10).unwrap();
         assert!(w.truncated_at.is_some());
+    }
+
+    #[test]
+    fn a_window_folds_earlier_values_into_its_first_step() {
+        let w =
+            Waves::from_reader_window(VCD.as_bytes(), &|_| true, 1 << 20, Some((10, 10))).unwrap();
+        assert_eq!(w.times, vec![10]);
+        assert_eq!(w.full("tb.dut.q", 0).as_deref(), Some("0010"));
+        assert_eq!(w.full("tb.clk", 0).as_deref(), Some("0"));
+        let w =
+            Waves::from_reader_window(VCD.as_bytes(), &|_| true, 1 << 20, Some((0, 5))).unwrap();
+        assert_eq!(w.times, vec![0, 5]);
+        assert_eq!(w.full("tb.dut.q", 1).as_deref(), Some("0010"));
     }
 
     #[test]
