@@ -103,6 +103,20 @@ pub fn render(paths: &[PathBuf]) -> Result<String, ReportError> {
             other => others.push(other),
         }
     }
+    // runs whose folders share a name are told apart by their parent folders
+    let names: Vec<String> = evals.iter().map(|r| r.label.clone()).collect();
+    for r in evals.iter_mut() {
+        if names.iter().filter(|n| **n == r.label).count() > 1 {
+            let abs = crate::process::absolute(&r.dir);
+            let parts: Vec<String> = abs
+                .components()
+                .rev()
+                .take(2)
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            r.label = parts.into_iter().rev().collect::<Vec<_>>().join("/");
+        }
+    }
     let mut body = String::new();
     let mut titles = Vec::new();
     if !evals.is_empty() {
@@ -168,4 +182,42 @@ pub fn write(paths: &[PathBuf], out: &Path) -> Result<(), ReportError> {
         message: format!("cannot write: {e}"),
         hint: "check the folder exists and is writable",
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_runs_apart() {
+        let d = tempfile::tempdir().unwrap();
+        let eval = d.path().join("eval");
+        std::fs::create_dir(&eval).unwrap();
+        std::fs::write(eval.join("summary.json"), "{}").unwrap();
+        assert_eq!(detect(&eval).unwrap(), Run::Eval(eval.clone()));
+        let gen_dir = d.path().join("gen");
+        std::fs::create_dir(&gen_dir).unwrap();
+        std::fs::write(gen_dir.join("report.json"), r#"{"stages": []}"#).unwrap();
+        assert_eq!(detect(&gen_dir).unwrap(), Run::Gen(gen_dir.clone()));
+        let reg = d.path().join("r.json");
+        std::fs::write(&reg, r#"{"cases": [], "simulators": {}}"#).unwrap();
+        assert_eq!(detect(&reg).unwrap(), Run::Regress(reg.clone()));
+        let half = d.path().join("half");
+        std::fs::create_dir(&half).unwrap();
+        std::fs::write(half.join("results.jsonl"), "").unwrap();
+        let e = detect(&half).unwrap_err();
+        assert!(e.message.contains("rerun the same eval command"), "{e}");
+        let other = d.path().join("o.json");
+        std::fs::write(&other, "[1, 2]").unwrap();
+        assert!(detect(&other).is_err());
+        assert!(detect(&d.path().join("missing")).is_err());
+    }
+
+    #[test]
+    fn clips_long_text_at_a_character_boundary() {
+        let t = "é".repeat(10);
+        let c = html::clip(&t, 5);
+        assert!(c.starts_with("éé") && c.contains("more bytes"), "{c}");
+        assert_eq!(html::clip("short", 10), "short");
+    }
 }
