@@ -26,7 +26,7 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "setup: installing chromium (headless browser for the HTML report tests)"
   SUDO=""
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; then
+  if ! { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null; }; then
     echo "setup: warning: chromium could not be installed; the browser tests of the HTML reports will be skipped"
   fi
 fi
