@@ -46,12 +46,7 @@ pub fn run(a: IngestArgs) -> Result<ExitCode, AppError> {
     };
     match &a.out {
         Some(p) => {
-            std::fs::write(p, text).map_err(|e| {
-                AppError::usage(
-                    format!("cannot write {}: {e}", p.display()),
-                    "choose a writable path",
-                )
-            })?;
+            super::write_output(p, text)?;
             println!("ingest: written to {}", p.display());
         }
         None => print!("{text}"),

@@ -154,6 +154,16 @@ impl AppError {
     }
 }
 
+/// Write a file the user asked for (atomically), or the usage error naming it.
+pub fn write_output(path: &std::path::Path, text: impl AsRef<[u8]>) -> Result<(), AppError> {
+    rtlsmith::util::write_atomic(path, text).map_err(|e| {
+        AppError::usage(
+            format!("cannot write {}: {e}", path.display()),
+            "choose a writable path (the folder must exist)",
+        )
+    })
+}
+
 impl From<SimError> for AppError {
     fn from(e: SimError) -> Self {
         let code = match e {

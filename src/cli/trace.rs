@@ -213,12 +213,7 @@ pub async fn run(a: TraceArgs) -> Result<ExitCode, AppError> {
             Some(w.first),
             "rtlsmith trace: around the first mismatch",
         );
-        rtlsmith::util::write_atomic(svg, pic).map_err(|e| {
-            AppError::usage(
-                format!("cannot write {}: {e}", svg.display()),
-                "check the folder exists and is writable",
-            )
-        })?;
+        super::write_output(svg, pic)?;
     }
     if a.json {
         println!(

@@ -76,12 +76,7 @@ pub fn run(a: WaveArgs) -> Result<ExitCode, AppError> {
                 table.times[table.times.len() - 1]
             );
             let mark = (mismatches > 0).then_some(table.first);
-            rtlsmith::util::write_atomic(out, svg::render(&table, mark, &title)).map_err(|e| {
-                AppError::usage(
-                    format!("cannot write {}: {e}", out.display()),
-                    "check the folder exists and is writable",
-                )
-            })?;
+            super::write_output(out, svg::render(&table, mark, &title))?;
             println!(
                 "{}: {} signal(s), {} time step(s), {} mismatching sample(s)",
                 out.display(),

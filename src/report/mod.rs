@@ -127,12 +127,14 @@ pub fn render(paths: &[PathBuf]) -> Result<String, ReportError> {
         });
         body.push_str(&eval::section(&evals));
     }
+    // more than one section: each gets a heading naming its run
+    let headed = others.len() + usize::from(!evals.is_empty()) > 1;
     for o in &others {
         match o {
             Run::Regress(f) => {
                 let v: Value = read_json(f)?;
                 titles.push(format!("regress: {}", f.display()));
-                if others.len() + usize::from(!evals.is_empty()) > 1 {
+                if headed {
                     body.push_str(&format!(
                         "<h2>Regression {}</h2>",
                         html::esc(&f.display().to_string())
@@ -143,7 +145,7 @@ pub fn render(paths: &[PathBuf]) -> Result<String, ReportError> {
             Run::Gen(d) => {
                 let v: Value = read_json(&d.join("report.json"))?;
                 titles.push(format!("gen: {}", v["top"].as_str().unwrap_or("?")));
-                if others.len() + usize::from(!evals.is_empty()) > 1 {
+                if headed {
                     body.push_str(&format!(
                         "<h2>gen run {}</h2>",
                         html::esc(&d.display().to_string())

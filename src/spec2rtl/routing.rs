@@ -244,7 +244,7 @@ async fn gather(
         }
     }
     if with_model && matches!(f.kind, Kind::Cosim | Kind::Vectors) {
-        match trace_text(cx, plan, me).await {
+        match trace_evidence(cx, plan, me).await {
             Ok((t, w)) => {
                 ev.trace = Some(t);
                 ev.waveform = w;
@@ -258,7 +258,7 @@ async fn gather(
 
 /// `trace` of a sub-function's RTL against its C++, as text (paths relative to the run), and
 /// its waveform table (the C++ model's values as the expected ones).
-async fn trace_text(
+async fn trace_evidence(
     cx: &Ctx<'_>,
     plan: &Plan,
     name: &str,

@@ -256,11 +256,11 @@ fn regress_report_grid_disagreements_and_failing_logs() {
     let cases = rep["cases"].as_array().unwrap();
     for page in [&html, &again] {
         let dom = br.dom(page, "");
-        let total = Regex(r#"id="cases-total">(\d+)<"#).get(&dom);
+        let total = capture(r#"id="cases-total">(\d+)<"#, &dom);
         assert_eq!(total, cases.len().to_string());
         let passed = cases.iter().filter(|c| c["status"] == "pass").count();
         assert_eq!(
-            Regex(r#"id="cases-passed">(\d+)<"#).get(&dom),
+            capture(r#"id="cases-passed">(\d+)<"#, &dom),
             passed.to_string()
         );
         for c in cases {
@@ -304,12 +304,9 @@ fn regress_report_grid_disagreements_and_failing_logs() {
     br.screenshot(&html, "", "report-regress");
 }
 
-/// A regex's first capture.
-struct Regex(&'static str);
-impl Regex {
-    fn get(&self, text: &str) -> String {
-        regex::Regex::new(self.0).unwrap().captures(text).unwrap()[1].to_string()
-    }
+/// The first capture of `re` in `text`.
+fn capture(re: &str, text: &str) -> String {
+    regex::Regex::new(re).unwrap().captures(text).unwrap()[1].to_string()
 }
 
 #[test]
